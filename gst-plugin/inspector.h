@@ -1,0 +1,79 @@
+// The element's view of the engine: packed frames in, OpenCV maps out. This is
+// the only file of the plugin that sees LibTorch types (engine.h), so the
+// GObject code compiles quickly and never depends on ATen.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace decodiff {
+class Engine;
+}
+
+namespace decodiff::gst {
+
+struct Rect {
+  int x = 0, y = 0, width = 0, height = 0;
+  bool empty() const { return width <= 0 || height <= 0; }
+};
+
+// A packed 8-bit frame in host memory (same layout rules as decodiff::FrameView).
+struct PackedFrame {
+  const uint8_t* data = nullptr;
+  int width = 0;
+  int height = 0;
+  int64_t row_stride = 0;
+  int pixel_stride = 3;
+  int channel_order[3] = {0, 1, 2};  // byte offsets of R, G, B in a pixel
+};
+
+struct Inspection {
+  float score = 0;
+  int class_id = 0;
+  cv::Mat anomaly_map;  // CV_32F, crop x crop, the model's map
+  Rect map_rect;        // where anomaly_map lies in the frame
+  cv::Mat frame_map;    // CV_32F, the map on the inspected region (0 outside map_rect)
+  Rect inspected;       // frame coordinates of frame_map
+  double latency_ms = 0;
+};
+
+struct InspectorOptions {
+  std::string model;
+  std::string device = "auto";
+  std::string precision = "fp32";
+  std::string instance_id;  // empty: a private engine
+};
+
+class Inspector {
+ public:
+  // Loads the model, or shares the engine of another element with the same
+  // instance id. Throws std::exception with one clear message. `loaded` tells
+  // whether this call read the model file.
+  static std::shared_ptr<Inspector> open(const InspectorOptions& options, bool* loaded = nullptr);
+
+  int resolve_class(const std::string& name_or_id) const;  // throws std::invalid_argument
+  std::string class_name(int id) const;
+  std::optional<double> calibrated_threshold() const;
+  int default_steps() const;
+  void check_steps(int steps) const;  // throws std::invalid_argument naming the legal values
+  std::string device_name() const;
+  int crop_size() const;
+
+  // One engine call for all frames (batch). Frame-map and scores are exactly
+  // what decodiff::Engine::inspect returns for the same frames.
+  std::vector<Inspection> inspect(const std::vector<PackedFrame>& frames, int class_id, const Rect& roi,
+                                  int steps);
+
+  const std::shared_ptr<Engine>& engine() const { return engine_; }
+
+ private:
+  explicit Inspector(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}
+  std::shared_ptr<Engine> engine_;
+};
+
+}  // namespace decodiff::gst

@@ -1,0 +1,92 @@
+#include "overlay.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+namespace decodiff::gst {
+namespace {
+
+const cv::Mat& jet_lut() {
+  static const cv::Mat lut = [] {
+    cv::Mat ramp(256, 1, CV_8UC1);
+    for (int i = 0; i < 256; ++i) ramp.at<uint8_t>(i) = static_cast<uint8_t>(i);
+    cv::Mat colored;
+    cv::applyColorMap(ramp, colored, cv::COLORMAP_JET);  // BGR
+    return colored;
+  }();
+  return lut;
+}
+
+cv::Scalar color(const FrameTarget& f, int r, int g, int b) {
+  cv::Scalar s(255, 255, 255, 255);
+  s[f.channel_order[0]] = r;
+  s[f.channel_order[1]] = g;
+  s[f.channel_order[2]] = b;
+  return s;
+}
+
+Rect intersect(const Rect& a, const Rect& b) {
+  int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
+  int x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
+  return Rect{x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
+}
+
+void blend_heatmap(const FrameTarget& f, const Inspection& in, float alpha) {
+  Rect area = intersect(intersect(in.map_rect, in.inspected), Rect{0, 0, f.width, f.height});
+  if (area.empty() || in.frame_map.empty()) return;
+  const cv::Mat& lut = jet_lut();
+  const float a = std::clamp(alpha, 0.0f, 1.0f), keep = 1.0f - a;
+  for (int y = area.y; y < area.y + area.height; ++y) {
+    const float* m = in.frame_map.ptr<float>(y - in.inspected.y);
+    uint8_t* row = f.data + y * f.row_stride;
+    for (int x = area.x; x < area.x + area.width; ++x) {
+      int v = std::clamp(static_cast<int>(m[x - in.inspected.x] * 255.0f + 0.5f), 0, 255);
+      const cv::Vec3b& bgr = lut.at<cv::Vec3b>(v);
+      uint8_t* px = row + x * f.pixel_stride;
+      const uint8_t rgb[3] = {bgr[2], bgr[1], bgr[0]};
+      for (int c = 0; c < 3; ++c) {
+        uint8_t& dst = px[f.channel_order[c]];
+        dst = static_cast<uint8_t>(std::clamp(dst * keep + rgb[c] * a + 0.5f, 0.0f, 255.0f));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void draw_overlay(const FrameTarget& f, const Result& result, OverlayKind kind, float alpha, bool stale) {
+  if (kind == OverlayKind::kNone || !f.data) return;
+  if (result.frame_width != f.width || result.frame_height != f.height) return;  // result of other caps
+  cv::Mat view(f.height, f.width, f.pixel_stride == 4 ? CV_8UC4 : CV_8UC3, f.data,
+               static_cast<size_t>(f.row_stride));
+  const Inspection& in = result.inspection;
+  const cv::Scalar red = color(f, 255, 0, 0), green = color(f, 0, 200, 0), white = color(f, 255, 255, 255);
+  const int thickness = std::max(1, std::min(f.width, f.height) / 240);
+
+  if (kind == OverlayKind::kHeatmap) {
+    blend_heatmap(f, in, alpha);
+    for (const Region& r : result.regions)
+      cv::rectangle(view, cv::Rect(r.x, r.y, r.width, r.height), white, thickness);
+  } else if (kind == OverlayKind::kContour && !in.frame_map.empty()) {
+    cv::Mat mask = in.frame_map >= result.threshold;
+    std::vector<std::vector<cv::Point>> contours;
+    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+    cv::drawContours(view, contours, -1, red, thickness, cv::LINE_8, cv::noArray(), INT_MAX,
+                     cv::Point(in.inspected.x, in.inspected.y));
+  }
+
+  char label[96];
+  std::snprintf(label, sizeof(label), "%s %.3f%s", result.anomalous ? "ANOMALY" : "ok",
+                result.inspection.score, stale ? " (stale)" : "");
+  double scale = std::max(0.35, f.height / 720.0);
+  int baseline = 0;
+  cv::Size size = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);
+  cv::Point origin(4, 4 + size.height);
+  cv::putText(view, label, origin, cv::FONT_HERSHEY_SIMPLEX, scale, result.anomalous ? red : green, thickness,
+              cv::LINE_AA);
+}
+
+}  // namespace decodiff::gst

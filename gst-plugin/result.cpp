@@ -1,0 +1,47 @@
+#include "result.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+
+namespace decodiff::gst {
+
+std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int offset_y, float threshold) {
+  std::vector<Region> regions;
+  if (frame_map.empty()) return regions;
+  cv::Mat mask = frame_map >= threshold;
+  cv::Mat labels, stats, centroids;
+  int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
+  regions.resize(n > 1 ? n - 1 : 0);
+  for (int i = 1; i < n; ++i) {
+    Region& r = regions[i - 1];
+    r.x = stats.at<int>(i, cv::CC_STAT_LEFT);
+    r.y = stats.at<int>(i, cv::CC_STAT_TOP);
+    r.width = stats.at<int>(i, cv::CC_STAT_WIDTH);
+    r.height = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+  }
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    const float* v = frame_map.ptr<float>(y);
+    for (int x = 0; x < labels.cols; ++x)
+      if (l[x] > 0) regions[l[x] - 1].score = std::max(regions[l[x] - 1].score, v[x]);
+  }
+  for (Region& r : regions) {
+    r.x += offset_x;
+    r.y += offset_y;
+  }
+  std::stable_sort(regions.begin(), regions.end(),
+                   [](const Region& a, const Region& b) { return a.score > b.score; });
+  return regions;
+}
+
+void decide(Result& result, float threshold) {
+  result.threshold = threshold;
+  result.anomalous = result.inspection.score >= threshold;
+  result.regions.clear();
+  if (result.anomalous)
+    result.regions = find_regions(result.inspection.frame_map, result.inspection.inspected.x,
+                                  result.inspection.inspected.y, threshold);
+}
+
+}  // namespace decodiff::gst

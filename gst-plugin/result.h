@@ -1,0 +1,39 @@
+// One inspected frame as the element reports it: the engine's maps plus the
+// decisions the element takes on them (threshold, regions).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "inspector.h"
+
+namespace decodiff::gst {
+
+struct Region {
+  int x = 0, y = 0, width = 0, height = 0;  // frame coordinates
+  float score = 0;                          // max of the map inside the component
+};
+
+struct Result {
+  static constexpr uint64_t kNoPts = std::numeric_limits<uint64_t>::max();  // == GST_CLOCK_TIME_NONE
+
+  Inspection inspection;
+  float threshold = 0;
+  bool anomalous = false;
+  std::string class_name;
+  std::vector<Region> regions;  // empty unless anomalous
+  uint64_t frame_number = 0;
+  uint64_t pts = kNoPts;
+  int frame_width = 0, frame_height = 0;
+};
+
+// Connected components (8-connectivity) of (frame_map >= threshold), as
+// bounding boxes offset by (offset_x, offset_y), highest score first.
+std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int offset_y, float threshold);
+
+// Fills threshold, anomalous and regions from the inspection.
+void decide(Result& result, float threshold);
+
+}  // namespace decodiff::gst

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The demo proper (scripts/demo.sh builds build/ and calls this): replays a
+# synthetic conveyor-inspection video through decodiffinspect with the default
+# model, writes out/annotated.mp4 and out/results.jsonl, and prints a summary
+# against the video's labels.
+#
+# Environment:
+#   DECODIFF_DEMO_MODEL     model file (default models/default/decodiff-default.safetensors)
+#   DECODIFF_DEMO_CATEGORY  synthetic part category, also the model class (default nut)
+#   DECODIFF_DEMO_PARTS     parts on the belt (default 6)
+#   DECODIFF_DEMO_INTERVAL  inspect every Nth frame (default 1: every frame)
+#   DECODIFF_DEMO_DEVICE    auto | cpu | cuda | cuda:N (default auto)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MODEL="${DECODIFF_DEMO_MODEL:-models/default/decodiff-default.safetensors}"
+CATEGORY="${DECODIFF_DEMO_CATEGORY:-nut}"
+PARTS="${DECODIFF_DEMO_PARTS:-6}"
+INTERVAL="${DECODIFF_DEMO_INTERVAL:-1}"
+DEVICE="${DECODIFF_DEMO_DEVICE:-auto}"
+BUILD=build
+OUT=out
+SYNTH="$BUILD/tools/synth/decodiff-synth"
+say() { echo "demo: $*" >&2; }
+
+if [[ ! -f "$MODEL" ]]; then
+  say "error: the default model $MODEL is missing; train one (docs) or set DECODIFF_DEMO_MODEL=FILE"
+  exit 2
+fi
+[[ -x "$SYNTH" ]] || { say "error: $SYNTH is not built (ninja -C $BUILD)"; exit 2; }
+export GST_PLUGIN_PATH="$PWD/$BUILD/gst-plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+gst-inspect-1.0 decodiffinspect >/dev/null 2>&1 || { say "error: decodiffinspect not found in $BUILD/gst-plugin"; exit 2; }
+
+# 1. The inspection video (made once; reused while its parameters are unchanged).
+mkdir -p "$OUT/demo-video"
+CLIP="$OUT/demo-video/$CATEGORY-$PARTS.avi"
+LABELS="${CLIP%.avi}.json"
+if [[ ! -f "$CLIP" || ! -f "$LABELS" ]]; then
+  say "making a synthetic inspection video ($CATEGORY, $PARTS parts) -> $CLIP"
+  "$SYNTH" video --category "$CATEGORY" --parts "$PARTS" --seed 7 --width 640 --height 480 --fps 30 \
+    --speed 12 --out "$CLIP" --labels "$LABELS"
+else
+  say "reusing $CLIP"
+fi
+TOTAL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frame_count"])' "$LABELS")"
+
+# 2. Replay it through the element (sync mode: every frame, deterministic).
+if gst-inspect-1.0 x264enc >/dev/null 2>&1; then
+  ENCODER=(x264enc speed-preset=veryfast bitrate=4000)
+else
+  ENCODER=(avenc_mpeg4 bitrate=4000000)
+fi
+RESULTS="$OUT/results.jsonl"
+VIDEO="$OUT/annotated.mp4"
+rm -f "$RESULTS" "$VIDEO"
+say "replaying $TOTAL frames through decodiffinspect (model $MODEL, class $CATEGORY, device $DEVICE)"
+start=$(date +%s.%N)
+gst-launch-1.0 -q -e \
+  filesrc location="$CLIP" ! decodebin ! videoconvert ! \
+  decodiffinspect model="$MODEL" class="$CATEGORY" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
+    message=none results-location="$RESULTS" ! \
+  videoconvert ! video/x-raw,format=I420 ! "${ENCODER[@]}" ! mp4mux ! filesink location="$VIDEO" \
+  >"$OUT/gst-launch.log" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+  sleep 2
+  done_frames=$( [[ -f "$RESULTS" ]] && wc -l <"$RESULTS" || echo 0)
+  printf 'demo: %s/%s frames inspected\r' "$done_frames" "$(( (TOTAL + INTERVAL - 1) / INTERVAL ))" >&2
+done
+echo >&2
+status=0
+wait "$pid" || status=$?
+end=$(date +%s.%N)
+if ((status != 0)); then
+  say "error: the replay pipeline failed (exit $status):"
+  grep -iE "error|erreur" "$OUT/gst-launch.log" | head -n 5 >&2 || tail -n 5 "$OUT/gst-launch.log" >&2
+  exit 1
+fi
+
+# 3. The summary.
+python3 scripts/demo_summary.py --results "$RESULTS" --labels "$LABELS" \
+  --seconds "$(python3 -c "print($end - $start)")" --video "$VIDEO" --interval "$INTERVAL"

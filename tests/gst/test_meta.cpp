@@ -1,0 +1,127 @@
+// GstDecodiffMeta alone: registration, ownership, copy and scale transforms.
+#include <gst/decodiff/decodiffmeta.h>
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace {
+
+class GstInit : public ::testing::Environment {
+ public:
+  void SetUp() override { gst_init(NULL, NULL); }
+};
+[[maybe_unused]] ::testing::Environment* const gst_env = ::testing::AddGlobalTestEnvironment(new GstInit);
+
+GstBuffer* buffer_with_meta() {
+  GstBuffer* buf = gst_buffer_new_allocate(NULL, 100 * 80 * 3, NULL);
+  GstDecodiffMeta* m = gst_buffer_add_decodiff_meta(buf);
+  m->score = 0.8f;
+  m->anomalous = TRUE;
+  m->threshold = 0.5f;
+  m->class_id = 2;
+  gst_decodiff_meta_set_class_name(m, "gamma");
+  m->frame_number = 12;
+  m->inspected_frame_number = 10;
+  m->stale = TRUE;
+  std::vector<float> map(4 * 2);
+  for (size_t i = 0; i < map.size(); ++i) map[i] = 0.1f * i;
+  gst_decodiff_meta_set_map(m, 4, 2, map.data());
+  m->map_frame_x = 10, m->map_frame_y = 20, m->map_frame_width = 80, m->map_frame_height = 40;
+  GstDecodiffRegion regions[2] = {{12, 22, 10, 6, 0.8f}, {50, 30, 4, 4, 0.6f}};
+  gst_decodiff_meta_set_regions(m, 2, regions);
+  return buf;
+}
+
+}  // namespace
+
+TEST(DecodiffMeta, RegistersOneApiWithVideoAndSizeTags) {
+  EXPECT_NE(GST_DECODIFF_META_API_TYPE, G_TYPE_INVALID);
+  EXPECT_EQ(GST_DECODIFF_META_INFO->api, GST_DECODIFF_META_API_TYPE);
+  EXPECT_TRUE(
+      gst_meta_api_type_has_tag(GST_DECODIFF_META_API_TYPE, g_quark_from_string(GST_META_TAG_VIDEO_STR)));
+  EXPECT_TRUE(gst_meta_api_type_has_tag(GST_DECODIFF_META_API_TYPE,
+                                        g_quark_from_string(GST_META_TAG_VIDEO_SIZE_STR)));
+}
+
+TEST(DecodiffMeta, SettersCopyTheirInput) {
+  GstBuffer* buf = gst_buffer_new();
+  GstDecodiffMeta* m = gst_buffer_add_decodiff_meta(buf);
+  EXPECT_EQ(m->map_data, nullptr);
+  EXPECT_EQ(m->inspected_pts, GST_CLOCK_TIME_NONE);
+  float map[2] = {0.25f, 0.75f};
+  gst_decodiff_meta_set_map(m, 2, 1, map);
+  map[0] = 9;
+  EXPECT_EQ(m->map_data[0], 0.25f);
+  gst_decodiff_meta_set_map(m, 0, 0, NULL);
+  EXPECT_EQ(m->map_data, nullptr);
+  EXPECT_EQ(m->map_width, 0);
+  EXPECT_EQ(gst_buffer_get_decodiff_meta(buf), m);
+  gst_buffer_unref(buf);
+}
+
+TEST(DecodiffMeta, BufferCopyCarriesADeepCopy) {
+  GstBuffer* buf = buffer_with_meta();
+  GstBuffer* copy = gst_buffer_copy(buf);
+  GstDecodiffMeta* a = gst_buffer_get_decodiff_meta(buf);
+  GstDecodiffMeta* b = gst_buffer_get_decodiff_meta(copy);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->score, 0.8f);
+  EXPECT_TRUE(b->anomalous);
+  EXPECT_EQ(b->class_id, 2);
+  EXPECT_STREQ(b->class_name, "gamma");
+  EXPECT_NE(b->class_name, a->class_name);
+  EXPECT_EQ(b->frame_number, 12u);
+  EXPECT_EQ(b->inspected_frame_number, 10u);
+  EXPECT_TRUE(b->stale);
+  ASSERT_EQ(b->n_regions, 2u);
+  EXPECT_NE(b->regions, a->regions);
+  EXPECT_EQ(b->regions[1].x, 50);
+  EXPECT_EQ(b->regions[1].score, 0.6f);
+  ASSERT_NE(b->map_data, a->map_data);
+  EXPECT_EQ(b->map_data[7], a->map_data[7]);
+  gst_buffer_unref(buf);
+  EXPECT_EQ(b->map_data[5], 0.1f * 5);  // still valid after the original is gone
+  gst_buffer_unref(copy);
+}
+
+TEST(DecodiffMeta, ScaleTransformScalesCoordinates) {
+  GstBuffer* buf = buffer_with_meta();
+  GstBuffer* dest = gst_buffer_new();
+  GstVideoInfo in, out;
+  gst_video_info_set_format(&in, GST_VIDEO_FORMAT_RGB, 100, 80);
+  gst_video_info_set_format(&out, GST_VIDEO_FORMAT_RGB, 200, 40);
+  GstVideoMetaTransform trans = {&in, &out};
+  GstMeta* meta = reinterpret_cast<GstMeta*>(gst_buffer_get_decodiff_meta(buf));
+  ASSERT_TRUE(
+      meta->info->transform_func(dest, meta, buf, gst_video_meta_transform_scale_get_quark(), &trans));
+  GstDecodiffMeta* s = gst_buffer_get_decodiff_meta(dest);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->map_frame_x, 20);
+  EXPECT_EQ(s->map_frame_y, 10);
+  EXPECT_EQ(s->map_frame_width, 160);
+  EXPECT_EQ(s->map_frame_height, 20);
+  EXPECT_EQ(s->regions[0].x, 24);
+  EXPECT_EQ(s->regions[0].y, 11);
+  EXPECT_EQ(s->regions[0].width, 20);
+  EXPECT_EQ(s->regions[0].height, 3);
+  EXPECT_EQ(s->score, 0.8f);
+  EXPECT_EQ(s->map_width, 4);  // the map itself stays at model resolution
+  gst_buffer_unref(dest);
+  gst_buffer_unref(buf);
+}
+
+TEST(DecodiffMeta, MapValueAtFramePixel) {
+  GstBuffer* buf = buffer_with_meta();
+  GstDecodiffMeta* m = gst_buffer_get_decodiff_meta(buf);
+  // 4x2 map over x 10..89, y 20..59: one map cell is 20x20 frame pixels.
+  EXPECT_FLOAT_EQ(gst_decodiff_meta_map_value_at(m, 10, 20), 0.0f);
+  EXPECT_FLOAT_EQ(gst_decodiff_meta_map_value_at(m, 31, 20), 0.1f);
+  EXPECT_FLOAT_EQ(gst_decodiff_meta_map_value_at(m, 89, 59), 0.7f);
+  EXPECT_FLOAT_EQ(gst_decodiff_meta_map_value_at(m, 30, 40), 0.5f);
+  EXPECT_EQ(gst_decodiff_meta_map_value_at(m, 9, 20), -1.0f);
+  EXPECT_EQ(gst_decodiff_meta_map_value_at(m, 90, 20), -1.0f);
+  EXPECT_EQ(gst_decodiff_meta_map_value_at(m, 50, 60), -1.0f);
+  gst_buffer_unref(buf);
+}
