@@ -4,23 +4,21 @@
 #include <gst/video/video.h>
 #include <string.h>
 
-GType gst_decodiff_meta_api_get_type (void)
-{
+GType gst_decodiff_meta_api_get_type(void) {
   static GType type = 0;
-  static const gchar *tags[] = { GST_META_TAG_VIDEO_STR, GST_META_TAG_VIDEO_SIZE_STR, NULL };
+  static const gchar* tags[] = {GST_META_TAG_VIDEO_STR, GST_META_TAG_VIDEO_SIZE_STR, NULL};
 
-  if (g_once_init_enter (&type)) {
-    GType t = gst_meta_api_type_register ("GstDecodiffMetaAPI", tags);
-    g_once_init_leave (&type, t);
+  if (g_once_init_enter(&type)) {
+    GType t = gst_meta_api_type_register("GstDecodiffMetaAPI", tags);
+    g_once_init_leave(&type, t);
   }
   return type;
 }
 
-static gboolean gst_decodiff_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
-{
-  GstDecodiffMeta *m = (GstDecodiffMeta *) meta;
-  (void) params;
-  (void) buffer;
+static gboolean gst_decodiff_meta_init(GstMeta* meta, gpointer params, GstBuffer* buffer) {
+  GstDecodiffMeta* m = (GstDecodiffMeta*)meta;
+  (void)params;
+  (void)buffer;
   m->score = 0;
   m->anomalous = FALSE;
   m->threshold = 0;
@@ -39,83 +37,75 @@ static gboolean gst_decodiff_meta_init (GstMeta *meta, gpointer params, GstBuffe
   return TRUE;
 }
 
-static void gst_decodiff_meta_free (GstMeta *meta, GstBuffer *buffer)
-{
-  GstDecodiffMeta *m = (GstDecodiffMeta *) meta;
-  (void) buffer;
-  g_free (m->class_name);
-  g_free (m->map_data);
-  g_free (m->regions);
+static void gst_decodiff_meta_free(GstMeta* meta, GstBuffer* buffer) {
+  GstDecodiffMeta* m = (GstDecodiffMeta*)meta;
+  (void)buffer;
+  g_free(m->class_name);
+  g_free(m->map_data);
+  g_free(m->regions);
   m->class_name = NULL;
   m->map_data = NULL;
   m->regions = NULL;
 }
 
-static void copy_fields (GstDecodiffMeta *dst, const GstDecodiffMeta *src)
-{
+static void copy_fields(GstDecodiffMeta* dst, const GstDecodiffMeta* src) {
   dst->score = src->score;
   dst->anomalous = src->anomalous;
   dst->threshold = src->threshold;
   dst->class_id = src->class_id;
-  gst_decodiff_meta_set_class_name (dst, src->class_name);
+  gst_decodiff_meta_set_class_name(dst, src->class_name);
   dst->frame_number = src->frame_number;
   dst->inspected_frame_number = src->inspected_frame_number;
   dst->inspected_pts = src->inspected_pts;
   dst->stale = src->stale;
   dst->latency_ms = src->latency_ms;
-  gst_decodiff_meta_set_map (dst, src->map_width, src->map_height, src->map_data);
+  gst_decodiff_meta_set_map(dst, src->map_width, src->map_height, src->map_data);
   dst->map_frame_x = src->map_frame_x;
   dst->map_frame_y = src->map_frame_y;
   dst->map_frame_width = src->map_frame_width;
   dst->map_frame_height = src->map_frame_height;
-  gst_decodiff_meta_set_regions (dst, src->n_regions, src->regions);
+  gst_decodiff_meta_set_regions(dst, src->n_regions, src->regions);
 }
 
-static gint scale_coord (gint v, gint in_size, gint out_size)
-{
-  if (in_size <= 0)
-    return v;
-  return (gint) gst_util_uint64_scale_int_round ((guint64) MAX (v, 0), out_size, in_size);
+static gint scale_coord(gint v, gint in_size, gint out_size) {
+  if (in_size <= 0) return v;
+  return (gint)gst_util_uint64_scale_int_round((guint64)MAX(v, 0), out_size, in_size);
 }
 
-static gboolean gst_decodiff_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer, GQuark type,
-                                             gpointer data)
-{
-  GstDecodiffMeta *src = (GstDecodiffMeta *) meta;
-  GstDecodiffMeta *dst;
-  (void) buffer;
+static gboolean gst_decodiff_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer* buffer, GQuark type,
+                                            gpointer data) {
+  GstDecodiffMeta* src = (GstDecodiffMeta*)meta;
+  GstDecodiffMeta* dst;
+  (void)buffer;
 
-  if (GST_META_TRANSFORM_IS_COPY (type)) {
-    GstMetaTransformCopy *copy = (GstMetaTransformCopy *) data;
-    if (copy->region)
-      return TRUE; /* a partial copy of the memory is no longer the inspected frame */
-    dst = gst_buffer_add_decodiff_meta (dest);
-    if (!dst)
-      return FALSE;
-    copy_fields (dst, src);
+  if (GST_META_TRANSFORM_IS_COPY(type)) {
+    GstMetaTransformCopy* copy = (GstMetaTransformCopy*)data;
+    if (copy->region) return TRUE; /* a partial copy of the memory is no longer the inspected frame */
+    dst = gst_buffer_add_decodiff_meta(dest);
+    if (!dst) return FALSE;
+    copy_fields(dst, src);
     return TRUE;
   }
 
-  if (GST_VIDEO_META_TRANSFORM_IS_SCALE (type)) {
-    GstVideoMetaTransform *trans = (GstVideoMetaTransform *) data;
-    gint iw = GST_VIDEO_INFO_WIDTH (trans->in_info), ih = GST_VIDEO_INFO_HEIGHT (trans->in_info);
-    gint ow = GST_VIDEO_INFO_WIDTH (trans->out_info), oh = GST_VIDEO_INFO_HEIGHT (trans->out_info);
+  if (GST_VIDEO_META_TRANSFORM_IS_SCALE(type)) {
+    GstVideoMetaTransform* trans = (GstVideoMetaTransform*)data;
+    gint iw = GST_VIDEO_INFO_WIDTH(trans->in_info), ih = GST_VIDEO_INFO_HEIGHT(trans->in_info);
+    gint ow = GST_VIDEO_INFO_WIDTH(trans->out_info), oh = GST_VIDEO_INFO_HEIGHT(trans->out_info);
     guint i;
 
-    dst = gst_buffer_add_decodiff_meta (dest);
-    if (!dst)
-      return FALSE;
-    copy_fields (dst, src);
-    dst->map_frame_x = scale_coord (src->map_frame_x, iw, ow);
-    dst->map_frame_y = scale_coord (src->map_frame_y, ih, oh);
-    dst->map_frame_width = scale_coord (src->map_frame_width, iw, ow);
-    dst->map_frame_height = scale_coord (src->map_frame_height, ih, oh);
+    dst = gst_buffer_add_decodiff_meta(dest);
+    if (!dst) return FALSE;
+    copy_fields(dst, src);
+    dst->map_frame_x = scale_coord(src->map_frame_x, iw, ow);
+    dst->map_frame_y = scale_coord(src->map_frame_y, ih, oh);
+    dst->map_frame_width = scale_coord(src->map_frame_width, iw, ow);
+    dst->map_frame_height = scale_coord(src->map_frame_height, ih, oh);
     for (i = 0; i < dst->n_regions; i++) {
-      GstDecodiffRegion *r = &dst->regions[i];
-      r->x = scale_coord (r->x, iw, ow);
-      r->y = scale_coord (r->y, ih, oh);
-      r->width = MAX (1, scale_coord (r->width, iw, ow));
-      r->height = MAX (1, scale_coord (r->height, ih, oh));
+      GstDecodiffRegion* r = &dst->regions[i];
+      r->x = scale_coord(r->x, iw, ow);
+      r->y = scale_coord(r->y, ih, oh);
+      r->width = MAX(1, scale_coord(r->width, iw, ow));
+      r->height = MAX(1, scale_coord(r->height, ih, oh));
     }
     return TRUE;
   }
@@ -123,77 +113,68 @@ static gboolean gst_decodiff_meta_transform (GstBuffer *dest, GstMeta *meta, Gst
   return FALSE; /* other transforms: drop the meta rather than carry wrong coordinates */
 }
 
-const GstMetaInfo *gst_decodiff_meta_get_info (void)
-{
-  static const GstMetaInfo *info = NULL;
+const GstMetaInfo* gst_decodiff_meta_get_info(void) {
+  static const GstMetaInfo* info = NULL;
 
-  if (g_once_init_enter ((GstMetaInfo **) &info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (GST_DECODIFF_META_API_TYPE, "GstDecodiffMeta", sizeof (GstDecodiffMeta),
-                           gst_decodiff_meta_init, gst_decodiff_meta_free, gst_decodiff_meta_transform);
-    g_once_init_leave ((GstMetaInfo **) &info, (GstMetaInfo *) mi);
+  if (g_once_init_enter((GstMetaInfo**)&info)) {
+    const GstMetaInfo* mi =
+        gst_meta_register(GST_DECODIFF_META_API_TYPE, "GstDecodiffMeta", sizeof(GstDecodiffMeta),
+                          gst_decodiff_meta_init, gst_decodiff_meta_free, gst_decodiff_meta_transform);
+    g_once_init_leave((GstMetaInfo**)&info, (GstMetaInfo*)mi);
   }
   return info;
 }
 
-GstDecodiffMeta *gst_buffer_get_decodiff_meta (GstBuffer *buffer)
-{
-  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
-  return (GstDecodiffMeta *) gst_buffer_get_meta (buffer, GST_DECODIFF_META_API_TYPE);
+GstDecodiffMeta* gst_buffer_get_decodiff_meta(GstBuffer* buffer) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), NULL);
+  return (GstDecodiffMeta*)gst_buffer_get_meta(buffer, GST_DECODIFF_META_API_TYPE);
 }
 
-GstDecodiffMeta *gst_buffer_add_decodiff_meta (GstBuffer *buffer)
-{
-  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
-  g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
-  return (GstDecodiffMeta *) gst_buffer_add_meta (buffer, GST_DECODIFF_META_INFO, NULL);
+GstDecodiffMeta* gst_buffer_add_decodiff_meta(GstBuffer* buffer) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), NULL);
+  g_return_val_if_fail(gst_buffer_is_writable(buffer), NULL);
+  return (GstDecodiffMeta*)gst_buffer_add_meta(buffer, GST_DECODIFF_META_INFO, NULL);
 }
 
-void gst_decodiff_meta_set_class_name (GstDecodiffMeta *meta, const gchar *class_name)
-{
-  g_return_if_fail (meta != NULL);
-  g_free (meta->class_name);
-  meta->class_name = g_strdup (class_name);
+void gst_decodiff_meta_set_class_name(GstDecodiffMeta* meta, const gchar* class_name) {
+  g_return_if_fail(meta != NULL);
+  g_free(meta->class_name);
+  meta->class_name = g_strdup(class_name);
 }
 
-void gst_decodiff_meta_set_map (GstDecodiffMeta *meta, gint width, gint height, const gfloat *data)
-{
-  g_return_if_fail (meta != NULL);
-  g_free (meta->map_data);
+void gst_decodiff_meta_set_map(GstDecodiffMeta* meta, gint width, gint height, const gfloat* data) {
+  g_return_if_fail(meta != NULL);
+  g_free(meta->map_data);
   meta->map_data = NULL;
   meta->map_width = meta->map_height = 0;
-  if (width <= 0 || height <= 0 || data == NULL)
-    return;
-  meta->map_data = (gfloat *) g_memdup2 (data, sizeof (gfloat) * (gsize) width * (gsize) height);
+  if (width <= 0 || height <= 0 || data == NULL) return;
+  meta->map_data = (gfloat*)g_memdup2(data, sizeof(gfloat) * (gsize)width * (gsize)height);
   meta->map_width = width;
   meta->map_height = height;
 }
 
-void gst_decodiff_meta_set_regions (GstDecodiffMeta *meta, guint n_regions, const GstDecodiffRegion *regions)
-{
-  g_return_if_fail (meta != NULL);
-  g_free (meta->regions);
+void gst_decodiff_meta_set_regions(GstDecodiffMeta* meta, guint n_regions, const GstDecodiffRegion* regions) {
+  g_return_if_fail(meta != NULL);
+  g_free(meta->regions);
   meta->regions = NULL;
   meta->n_regions = 0;
-  if (n_regions == 0 || regions == NULL)
-    return;
-  meta->regions = (GstDecodiffRegion *) g_memdup2 (regions, sizeof (GstDecodiffRegion) * n_regions);
+  if (n_regions == 0 || regions == NULL) return;
+  meta->regions = (GstDecodiffRegion*)g_memdup2(regions, sizeof(GstDecodiffRegion) * n_regions);
   meta->n_regions = n_regions;
 }
 
-gfloat gst_decodiff_meta_map_value_at (const GstDecodiffMeta *meta, gint frame_x, gint frame_y)
-{
+gfloat gst_decodiff_meta_map_value_at(const GstDecodiffMeta* meta, gint frame_x, gint frame_y) {
   gint mx, my;
 
-  g_return_val_if_fail (meta != NULL, -1);
-  if (!meta->map_data || meta->map_frame_width <= 0 || meta->map_frame_height <= 0)
-    return -1;
+  g_return_val_if_fail(meta != NULL, -1);
+  if (!meta->map_data || meta->map_frame_width <= 0 || meta->map_frame_height <= 0) return -1;
   if (frame_x < meta->map_frame_x || frame_y < meta->map_frame_y ||
-      frame_x >= meta->map_frame_x + meta->map_frame_width || frame_y >= meta->map_frame_y + meta->map_frame_height)
+      frame_x >= meta->map_frame_x + meta->map_frame_width ||
+      frame_y >= meta->map_frame_y + meta->map_frame_height)
     return -1;
-  mx = (gint) (((gint64) (frame_x - meta->map_frame_x) * meta->map_width) / meta->map_frame_width);
-  my = (gint) (((gint64) (frame_y - meta->map_frame_y) * meta->map_height) / meta->map_frame_height);
-  mx = CLAMP (mx, 0, meta->map_width - 1);
-  my = CLAMP (my, 0, meta->map_height - 1);
-  return meta->map_data[(gsize) my * meta->map_width + mx];
+  mx = (gint)(((gint64)(frame_x - meta->map_frame_x) * meta->map_width) / meta->map_frame_width);
+  my = (gint)(((gint64)(frame_y - meta->map_frame_y) * meta->map_height) / meta->map_frame_height);
+  mx = CLAMP(mx, 0, meta->map_width - 1);
+  my = CLAMP(my, 0, meta->map_height - 1);
+  return meta->map_data[(gsize)my * meta->map_width + mx];
 }
