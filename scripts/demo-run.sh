@@ -6,19 +6,22 @@
 #
 # Environment:
 #   DECODIFF_DEMO_MODEL     model file (default models/default/decodiff-default.safetensors)
-#   DECODIFF_DEMO_CATEGORY  synthetic part category, also the model class (default nut)
+#   DECODIFF_DEMO_CATEGORY  synthetic part category (default nut)
+#   DECODIFF_DEMO_CLASS     model class to inspect with (default: the category)
 #   DECODIFF_DEMO_PARTS     parts on the belt (default 6)
 #   DECODIFF_DEMO_INTERVAL  inspect every Nth frame (default 1: every frame)
 #   DECODIFF_DEMO_DEVICE    auto | cpu | cuda | cuda:N (default auto)
+#   DECODIFF_BUILD_DIR      build directory (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODEL="${DECODIFF_DEMO_MODEL:-models/default/decodiff-default.safetensors}"
 CATEGORY="${DECODIFF_DEMO_CATEGORY:-nut}"
+CLASS="${DECODIFF_DEMO_CLASS:-$CATEGORY}"
 PARTS="${DECODIFF_DEMO_PARTS:-6}"
 INTERVAL="${DECODIFF_DEMO_INTERVAL:-1}"
 DEVICE="${DECODIFF_DEMO_DEVICE:-auto}"
-BUILD=build
+BUILD="${DECODIFF_BUILD_DIR:-build}"
 OUT=out
 SYNTH="$BUILD/tools/synth/decodiff-synth"
 say() { echo "demo: $*" >&2; }
@@ -53,11 +56,11 @@ fi
 RESULTS="$OUT/results.jsonl"
 VIDEO="$OUT/annotated.mp4"
 rm -f "$RESULTS" "$VIDEO"
-say "replaying $TOTAL frames through decodiffinspect (model $MODEL, class $CATEGORY, device $DEVICE)"
+say "replaying $TOTAL frames through decodiffinspect (model $MODEL, class $CLASS, device $DEVICE)"
 start=$(date +%s.%N)
 gst-launch-1.0 -q -e \
   filesrc location="$CLIP" ! decodebin ! videoconvert ! \
-  decodiffinspect model="$MODEL" class="$CATEGORY" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
+  decodiffinspect model="$MODEL" class="$CLASS" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
     message=none results-location="$RESULTS" ! \
   videoconvert ! video/x-raw,format=I420 ! "${ENCODER[@]}" ! mp4mux ! filesink location="$VIDEO" \
   >"$OUT/gst-launch.log" 2>&1 &

@@ -165,7 +165,9 @@ TEST(Caps, RefusesPlanarYuv) {
   GstElement* e = make_element();
   GstHarness* h = gst_harness_new_with_element(e, "sink", "src");
   gst_object_unref(e);
-  gst_harness_set_src_caps_str(h, caps_for("NV12").c_str());
+  // (gst_harness_set_src_caps asserts that the caps event is accepted)
+  EXPECT_FALSE(
+      gst_pad_push_event(h->srcpad, gst_event_new_caps(gst_caps_from_string(caps_for("NV12").c_str()))));
   GstBuffer* buf = gst_buffer_new_allocate(NULL, kW * kH * 3 / 2, NULL);
   EXPECT_EQ(GST_FLOW_NOT_NEGOTIATED, gst_harness_push(h, buf));
   EXPECT_EQ(0u, gst_harness_buffers_received(h));
@@ -760,7 +762,8 @@ TEST(Errors, RoiOutsideTheFrameFailsAtCaps) {
   BusWatch bus(e);
   GstHarness* h = gst_harness_new_with_element(e, "sink", "src");
   gst_object_unref(e);
-  gst_harness_set_src_caps_str(h, caps_for("RGB", 96, 80).c_str());
+  EXPECT_FALSE(gst_pad_push_event(h->srcpad,
+                                  gst_event_new_caps(gst_caps_from_string(caps_for("RGB", 96, 80).c_str()))));
   EXPECT_EQ(GST_FLOW_NOT_NEGOTIATED,
             gst_harness_push(h, make_buffer(caps_for("RGB", 96, 80), rgb_pattern(96, 80, 0), 0, 1)));
   std::string text = bus.error_text();
@@ -800,6 +803,7 @@ TEST(Lifecycle, RepeatedNullPlayingCycles) {
           << "cycle " << i;
     }
     if (i % 50 == 0) {  // a frame now and then, so that cycles also drop live state
+      gst_harness_push_event(h, gst_event_new_stream_start("cycle"));
       gst_harness_set_src_caps_str(h, caps.c_str());
       gst_harness_push(h, make_buffer(caps, rgb_pattern(64, 48, i), 0, 1));
       GstBuffer* out = gst_harness_pull(h);
