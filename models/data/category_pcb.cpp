@@ -13,7 +13,8 @@ namespace {
 
 using Pts = std::vector<cv::Point2f>;
 
-const cv::Vec3f kSilver(0.70f, 0.72f, 0.74f);
+const cv::Vec3f kSolder(0.55f, 0.57f, 0.59f);    // bare pads, vias, connector
+const cv::Vec3f kTerminal(0.84f, 0.85f, 0.87f);  // the bright metal ends of the components
 const cv::Vec3f kGold(0.30f, 0.58f, 0.80f);
 const cv::Vec3f kSilk(0.88f, 0.90f, 0.90f);
 
@@ -97,29 +98,29 @@ Scene render_pcb(uint64_t seed, int size, int omit_part) {
   const float pin_w = 0.018f, pin_len = 0.035f;
   for (int i = 0; i < 7; ++i) {
     const float x = ic_pin_x(i);
-    canvas.fill(rect({x, lay.ic.y - 0.090f}, pin_w + 0.006f, pin_len + 0.012f), kSilver);
-    canvas.fill(rect({x, lay.ic.y + 0.090f}, pin_w + 0.006f, pin_len + 0.012f), kSilver);
+    canvas.fill(rect({x, lay.ic.y - 0.090f}, pin_w + 0.006f, pin_len + 0.012f), kSolder);
+    canvas.fill(rect({x, lay.ic.y + 0.090f}, pin_w + 0.006f, pin_len + 0.012f), kSolder);
   }
-  canvas.fill(rect({lay.electrolytic.x - 0.05f, lay.electrolytic.y}, 0.04f, 0.05f), kSilver);
-  canvas.fill(rect({lay.electrolytic.x + 0.05f, lay.electrolytic.y}, 0.04f, 0.05f), kSilver);
+  canvas.fill(rect({lay.electrolytic.x - 0.05f, lay.electrolytic.y}, 0.04f, 0.05f), kSolder);
+  canvas.fill(rect({lay.electrolytic.x + 0.05f, lay.electrolytic.y}, 0.04f, 0.05f), kSolder);
   for (const auto& r : lay.resistors) {
-    canvas.fill(rect({r.x - 0.045f, r.y}, 0.035f, 0.05f), kSilver);
-    canvas.fill(rect({r.x + 0.045f, r.y}, 0.035f, 0.05f), kSilver);
+    canvas.fill(rect({r.x - 0.045f, r.y}, 0.035f, 0.05f), kSolder);
+    canvas.fill(rect({r.x + 0.045f, r.y}, 0.035f, 0.05f), kSolder);
   }
   for (const auto& cp : lay.capacitors) {
-    canvas.fill(rect({cp.x, cp.y - 0.04f}, 0.05f, 0.035f), kSilver);
-    canvas.fill(rect({cp.x, cp.y + 0.04f}, 0.05f, 0.035f), kSilver);
+    canvas.fill(rect({cp.x, cp.y - 0.04f}, 0.05f, 0.035f), kSolder);
+    canvas.fill(rect({cp.x, cp.y + 0.04f}, 0.05f, 0.035f), kSolder);
   }
   const cv::Point2f vias[] = {{ic_pin_x(0), -0.25f}, {ic_pin_x(1), -0.28f}, {ic_pin_x(2), -0.25f},
                               {ic_pin_x(3), -0.28f}, {ic_pin_x(4), -0.21f}, {0.38f, 0.04f},
                               {0.38f, 0.13f},        {0.38f, 0.22f}};
   for (const auto& v : vias) {
-    canvas.fill(circle_polygon(P(v.x, v.y), 0.013f * s, 24), kSilver);
+    canvas.fill(circle_polygon(P(v.x, v.y), 0.013f * s, 24), kSolder);
     canvas.fill(circle_polygon(P(v.x, v.y), 0.005f * s, 16), cv::Vec3f(0.05f, 0.06f, 0.05f));
   }
   for (int i = 0; i < 6; ++i) {
     const cv::Point2f p(-0.05f + 0.05f * i, 0.35f);
-    canvas.fill(rect(p, 0.036f, 0.036f), kSilver);
+    canvas.fill(rect(p, 0.036f, 0.036f), kSolder);
     canvas.fill(circle_polygon(P(p.x, p.y), 0.009f * s, 16), cv::Vec3f(0.05f, 0.06f, 0.05f));
   }
 
@@ -192,15 +193,15 @@ Scene render_pcb(uint64_t seed, int size, int omit_part) {
     if (omit_part == 2 + k) continue;
     const cv::Point2f r = placed.resistors[k];
     canvas.fill(rect(r, 0.09f, 0.045f), cv::Vec3f(0.10f, 0.10f, 0.10f));
-    canvas.fill(rect({r.x - 0.0375f, r.y}, 0.015f, 0.045f), kSilver);
-    canvas.fill(rect({r.x + 0.0375f, r.y}, 0.015f, 0.045f), kSilver);
+    canvas.fill(rect({r.x - 0.0375f, r.y}, 0.015f, 0.045f), kTerminal);
+    canvas.fill(rect({r.x + 0.0375f, r.y}, 0.015f, 0.045f), kTerminal);
   }
   for (int k = 0; k < 2; ++k) {
     if (omit_part == 5 + k) continue;
     const cv::Point2f cp = placed.capacitors[k];
     canvas.fill(rect(cp, 0.045f, 0.085f), cv::Vec3f(0.42f, 0.58f, 0.70f));
-    canvas.fill(rect({cp.x, cp.y - 0.035f}, 0.045f, 0.015f), kSilver);
-    canvas.fill(rect({cp.x, cp.y + 0.035f}, 0.045f, 0.015f), kSilver);
+    canvas.fill(rect({cp.x, cp.y - 0.035f}, 0.045f, 0.015f), kTerminal);
+    canvas.fill(rect({cp.x, cp.y + 0.035f}, 0.045f, 0.015f), kTerminal);
   }
 
   // Mounting holes.
