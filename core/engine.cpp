@@ -1,0 +1,193 @@
+#include "engine.h"
+
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "deviation_sampler.h"
+#include "preprocess.h"
+
+namespace decodiff {
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32" || name == "float32" || name == "float") return Precision::kFloat32;
+  if (name == "fp16" || name == "float16" || name == "half") return Precision::kFloat16;
+  if (name == "bf16" || name == "bfloat16") return Precision::kBFloat16;
+  throw std::invalid_argument("unknown precision '" + name + "' (use fp32, fp16 or bf16)");
+}
+
+std::string to_string(Precision p) {
+  switch (p) {
+    case Precision::kFloat16:
+      return "fp16";
+    case Precision::kBFloat16:
+      return "bf16";
+    default:
+      return "fp32";
+  }
+}
+
+namespace {
+
+at::ScalarType scalar_type(Precision p) {
+  switch (p) {
+    case Precision::kFloat16:
+      return at::kHalf;
+    case Precision::kBFloat16:
+      return at::kBFloat16;
+    default:
+      return at::kFloat;
+  }
+}
+
+}  // namespace
+
+at::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  if (name == "cpu") return at::kCPU;
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    int index = 0;
+    if (name.size() > 5) {
+      const std::string digits = name.substr(5);
+      if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+        throw std::invalid_argument("bad device '" + name + "' (use auto, cpu, cuda or cuda:N)");
+      index = std::stoi(digits);
+    }
+    const int count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+    if (count == 0) throw std::invalid_argument("device '" + name + "' requested but no CUDA GPU is available here");
+    if (index >= count)
+      throw std::invalid_argument("device '" + name + "' requested but only " + std::to_string(count) +
+                                  " CUDA device(s) exist");
+    return at::Device(at::kCUDA, static_cast<at::DeviceIndex>(index));
+  }
+  throw std::invalid_argument("bad device '" + name + "' (use auto, cpu, cuda or cuda:N)");
+}
+
+std::shared_ptr<Engine> Engine::load(const std::string& model_path, const EngineOptions& options) {
+  const at::Device device = resolve_device(options.device);
+  if (device.is_cpu() && options.precision == Precision::kFloat16)
+    throw std::invalid_argument("fp16 is not supported on the CPU (use fp32 or bf16)");
+  LoadedModel model = load_model_file(model_path, device, scalar_type(options.precision));
+  return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options.precision));
+}
+
+Engine::Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision)
+    : model_(std::move(model)), model_path_(std::move(model_path)), device_(device), precision_(precision) {}
+
+EngineOutputs Engine::run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps, bool keep_steps) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return run_locked(input, class_ids, reverse_steps, keep_steps);
+}
+
+EngineOutputs Engine::run_locked(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps,
+                                 bool keep_steps) {
+  c10::InferenceMode guard;
+  const auto& cfg = model_.config;
+  const int crop = cfg.input.crop;
+  if (input.dim() != 4 || input.size(1) != 3 || input.size(2) != crop || input.size(3) != crop) {
+    std::ostringstream msg;
+    msg << "input must be [B, 3, " << crop << ", " << crop << "], got " << input.sizes();
+    throw std::invalid_argument(msg.str());
+  }
+  if (class_ids.dim() != 1 || class_ids.size(0) != input.size(0))
+    throw std::invalid_argument("class_ids must be [B] with B = " + std::to_string(input.size(0)));
+  auto ids = class_ids.to(at::kLong);
+  const int64_t n_classes = static_cast<int64_t>(cfg.classes.size());
+  if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= n_classes))
+    throw std::invalid_argument("class id outside 0.." + std::to_string(n_classes - 1));
+  ids = ids.to(device_);
+
+  const int steps = reverse_steps > 0 ? reverse_steps : cfg.diffusion.reverse_steps;
+  DeviationSampler sampler(NoiseSchedule(cfg.diffusion.steps, cfg.diffusion.schedule), steps);
+
+  const auto dtype = scalar_type(precision_);
+  EngineOutputs out;
+  out.input = input.to(device_, at::kFloat);
+  const auto latent_channels = cfg.vae.latent_channels;
+  const float scaling = static_cast<float>(cfg.vae.scaling_factor);
+  auto moments = model_.vae->encode_moments(out.input.to(dtype));
+  out.latent = moments.narrow(1, 0, latent_channels) * scaling;
+  out.latent_rec = sampler.correct(model_.unet, out.latent, ids, keep_steps ? &out.step_latents : nullptr);
+  // Both decodes in one batched call: [rec ; x0].
+  const int64_t b = input.size(0);
+  auto decoded = model_.vae->decode(at::cat({out.latent_rec, out.latent}) / scaling);
+  out.image_rec = decoded.narrow(0, 0, b);
+  out.image_x0 = decoded.narrow(0, b, b);
+  out.maps = compute_anomaly_maps(out.image_rec, out.image_x0, out.latent_rec, out.latent, cfg.anomaly_map);
+  return out;
+}
+
+at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
+  const auto& in = model_.config.input;
+  std::vector<at::Tensor> batch;
+  for (const auto& r : requests) {
+    const FrameView& f = r.frame;
+    if (!f.data || f.width <= 0 || f.height <= 0) throw std::invalid_argument("empty frame");
+    if (f.pixel_stride < 3 || f.row_stride < int64_t{f.width} * f.pixel_stride)
+      throw std::invalid_argument("frame strides are inconsistent with its width");
+    Roi roi = r.roi.empty() ? Roi{0, 0, f.width, f.height} : r.roi;
+    if (roi.x < 0 || roi.y < 0 || roi.x + roi.width > f.width || roi.y + roi.height > f.height)
+      throw std::invalid_argument("roi " + std::to_string(roi.x) + "," + std::to_string(roi.y) + "," +
+                                  std::to_string(roi.width) + "," + std::to_string(roi.height) +
+                                  " is outside the " + std::to_string(f.width) + "x" + std::to_string(f.height) +
+                                  " frame");
+    auto host = at::from_blob(const_cast<uint8_t*>(f.data), {f.height, f.width, f.pixel_stride},
+                              {f.row_stride, f.pixel_stride, 1}, at::TensorOptions().dtype(at::kByte));
+    host = host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width);
+    auto order = at::tensor({int64_t{f.channel_order[0]}, int64_t{f.channel_order[1]}, int64_t{f.channel_order[2]}});
+    auto rgb = host.index_select(2, order).permute({2, 0, 1}).unsqueeze(0).contiguous();
+    batch.push_back(resize_crop_normalize(rgb.to(device_), in.resize, in.crop));
+  }
+  return at::cat(batch);
+}
+
+std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& requests, const InspectOptions& options) {
+  std::vector<InspectResult> results;
+  if (requests.empty()) return results;
+  std::lock_guard<std::mutex> lock(mutex_);
+  c10::InferenceMode guard;
+  auto input = preprocess(requests);
+  std::vector<int64_t> ids;
+  for (const auto& r : requests) ids.push_back(r.class_id);
+  auto out = run_locked(input, at::tensor(ids, at::TensorOptions().dtype(at::kLong)), options.reverse_steps, false);
+  auto fused = out.maps.fused.to(at::kCPU).contiguous();
+  auto scores = out.maps.score.to(at::kCPU);
+  at::Tensor rec;
+  if (options.want_reconstruction)
+    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1}).to(at::kCPU);
+
+  const auto& in = model_.config.input;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const auto& r = requests[i];
+    InspectResult res;
+    res.class_id = r.class_id;
+    res.score = scores[i].item<float>();
+    res.anomaly_map = fused[i];
+    if (rec.defined()) res.reconstruction = rec[i].contiguous();
+    res.inspected = r.roi.empty() ? Roi{0, 0, r.frame.width, r.frame.height} : r.roi;
+    // The crop's footprint on the inspected region (the resize squashes both axes).
+    const double sx = static_cast<double>(res.inspected.width) / in.resize;
+    const double sy = static_cast<double>(res.inspected.height) / in.resize;
+    const int off = center_crop_offset(in.resize, in.crop);
+    const int x0 = static_cast<int>(std::lround(off * sx)), y0 = static_cast<int>(std::lround(off * sy));
+    const int w = std::max(1, static_cast<int>(std::lround(in.crop * sx)));
+    const int h = std::max(1, static_cast<int>(std::lround(in.crop * sy)));
+    res.crop_in_frame = Roi{res.inspected.x + x0, res.inspected.y + y0, w, h};
+    if (options.want_frame_map) {
+      auto map = at::zeros({res.inspected.height, res.inspected.width}, at::kFloat);
+      auto scaled = at::upsample_bilinear2d(res.anomaly_map.view({1, 1, in.crop, in.crop}), {h, w}, false)
+                        .view({h, w});
+      const int hh = std::min(h, res.inspected.height - y0), ww = std::min(w, res.inspected.width - x0);
+      map.narrow(0, y0, hh).narrow(1, x0, ww).copy_(scaled.narrow(0, 0, hh).narrow(1, 0, ww));
+      res.frame_map = map;
+    }
+    results.push_back(std::move(res));
+  }
+  return results;
+}
+
+}  // namespace decodiff

@@ -1,0 +1,125 @@
+// The DeCo-Diff inference engine: one loaded model on one device.
+//
+// Thread-safety: an Engine may be shared by any number of threads (and of
+// GStreamer elements, see model-instance-id). inspect() and run() serialise
+// on an internal mutex, so concurrent callers are safe and each call sees the
+// device alone; config(), device() and resolve_class() are const and lock-free.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "anomaly_map.h"
+#include "model_config.h"
+#include "model_file.h"
+
+namespace decodiff {
+
+enum class Precision { kFloat32, kFloat16, kBFloat16 };
+Precision parse_precision(const std::string& name);  // "fp32"|"float32", "fp16"|"float16", "bf16"|"bfloat16"
+std::string to_string(Precision p);
+
+struct EngineOptions {
+  std::string device = "auto";  // "auto" (cuda:0 when available, else cpu), "cpu", "cuda", "cuda:N"
+  Precision precision = Precision::kFloat32;
+};
+
+// Parses and checks a device string; throws std::invalid_argument with one
+// clear line when the device does not exist on this machine.
+at::Device resolve_device(const std::string& name);
+
+// Packed 8-bit frame in host memory. channel_order gives the byte offsets of
+// R, G and B inside one pixel (RGB: {0,1,2}; BGRx: {2,1,0}); pixel_stride is
+// 3 or 4 bytes; row_stride may exceed width * pixel_stride.
+struct FrameView {
+  const uint8_t* data = nullptr;
+  int width = 0;
+  int height = 0;
+  int64_t row_stride = 0;
+  int pixel_stride = 3;
+  int channel_order[3] = {0, 1, 2};
+};
+
+// Region of the frame to inspect (frame coordinates); empty = the whole frame.
+struct Roi {
+  int x = 0, y = 0, width = 0, height = 0;
+  bool empty() const { return width <= 0 || height <= 0; }
+};
+
+struct InspectRequest {
+  FrameView frame;
+  int class_id = 0;
+  Roi roi;
+};
+
+struct InspectOptions {
+  int reverse_steps = 0;             // 0 = the model's default
+  bool want_reconstruction = false;  // fills InspectResult::reconstruction
+  bool want_frame_map = true;        // fills InspectResult::frame_map
+};
+
+struct InspectResult {
+  float score = 0;  // max of the anomaly map
+  int class_id = 0;
+  at::Tensor anomaly_map;     // [crop, crop] float32, CPU, in [0, 1]
+  at::Tensor frame_map;       // [roi h, roi w] float32, CPU: the map on the inspected region; 0 outside the crop
+  at::Tensor reconstruction;  // [crop, crop, 3] uint8 RGB, CPU (when requested)
+  Roi inspected;              // the region actually inspected (frame coordinates)
+  Roi crop_in_frame;          // where the model's center crop lies in frame coordinates
+};
+
+// Everything the tensor path computes (decodiff-infer --dump, parity tests).
+struct EngineOutputs {
+  at::Tensor input;        // [B, 3, crop, crop] in [-1, 1]
+  at::Tensor latent;       // z = mean(encode(input)) * scaling_factor
+  at::Tensor latent_rec;   // corrected latent
+  at::Tensor image_x0;     // decode(z)
+  at::Tensor image_rec;    // decode(latent_rec)
+  AnomalyMaps maps;        // pixel / latent / fused / score
+  std::vector<at::Tensor> step_latents;  // x after each reverse step (when requested)
+};
+
+class Engine {
+ public:
+  // Loads a model file onto a device. Throws ModelFileError (bad file) or
+  // std::invalid_argument (bad device / precision) with one clear message.
+  static std::shared_ptr<Engine> load(const std::string& model_path, const EngineOptions& options = {});
+
+  const ModelConfig& config() const { return model_.config; }
+  const std::string& model_path() const { return model_path_; }
+  at::Device device() const { return device_; }
+  Precision precision() const { return precision_; }
+  int resolve_class(const std::string& name_or_id) const { return model_.config.class_id(name_or_id); }
+  // The calibrated image threshold, if the model file has one.
+  std::optional<double> image_threshold() const { return model_.config.calibration.image_threshold; }
+
+  // Inspects a batch of frames (any sizes; each with its own class and ROI).
+  std::vector<InspectResult> inspect(const std::vector<InspectRequest>& requests, const InspectOptions& options = {});
+
+  // The tensor path: input [B, 3, crop, crop] in [-1, 1] (any device/dtype),
+  // class_ids [B] int64. Results stay on the engine's device.
+  EngineOutputs run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps = 0,
+                    bool keep_steps = false);
+
+  // uint8 frames -> [B, 3, crop, crop] in [-1, 1] on the device, as the
+  // reference pre-processing (Pillow bicubic resize to resize x resize, center crop).
+  at::Tensor preprocess(const std::vector<InspectRequest>& requests);
+
+ private:
+  Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision);
+  EngineOutputs run_locked(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps, bool keep_steps);
+
+  LoadedModel model_;
+  std::string model_path_;
+  at::Device device_;
+  Precision precision_;
+  std::mutex mutex_;
+};
+
+}  // namespace decodiff

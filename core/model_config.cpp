@@ -1,0 +1,184 @@
+#include "model_config.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "schedule.h"
+
+namespace decodiff {
+namespace {
+
+using json = nlohmann::json;
+
+class Reader {
+ public:
+  Reader(const json& doc, std::string source) : doc_(doc), source_(std::move(source)) {}
+
+  const json& section(const char* name) const {
+    if (!doc_.contains(name) || !doc_[name].is_object()) fail(std::string("missing section '") + name + "'");
+    return doc_[name];
+  }
+  template <typename T>
+  T get(const json& obj, const char* section, const char* key) const {
+    if (!obj.contains(key)) fail(std::string("missing key '") + section + "." + key + "'");
+    try {
+      return obj[key].get<T>();
+    } catch (const json::exception&) {
+      fail(std::string("key '") + section + "." + key + "' has the wrong type: " + obj[key].dump());
+    }
+  }
+  template <typename T>
+  T get_or(const json& obj, const char* section, const char* key, T fallback) const {
+    return obj.contains(key) ? get<T>(obj, section, key) : fallback;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw ModelFileError(source_ + ": model metadata: " + what);
+  }
+
+ private:
+  const json& doc_;
+  std::string source_;
+};
+
+}  // namespace
+
+ModelConfig ModelConfig::from_json(const std::string& text, const std::string& source) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    throw ModelFileError(source + ": model metadata 'decodiff' is not valid JSON: " + e.what());
+  }
+  if (!doc.is_object()) throw ModelFileError(source + ": model metadata 'decodiff' is not a JSON object");
+  Reader r(doc, source);
+  ModelConfig c;
+  if (!doc.contains("format_version")) r.fail("missing key 'format_version'");
+  c.format_version = r.get<int>(doc, "", "format_version");
+  if (c.format_version != kFormatVersion)
+    r.fail("format_version " + std::to_string(c.format_version) + " is not supported (this build reads version " +
+           std::to_string(kFormatVersion) + ")");
+
+  const json& u = r.section("unet");
+  c.unet.model_channels = r.get<int64_t>(u, "unet", "model_channels");
+  c.unet.num_heads = r.get<int64_t>(u, "unet", "num_heads");
+  c.unet.num_res_blocks = r.get<int64_t>(u, "unet", "num_res_blocks");
+  c.unet.channel_mult = r.get<std::vector<int64_t>>(u, "unet", "channel_mult");
+  c.unet.attention_resolutions = r.get<std::vector<int64_t>>(u, "unet", "attention_resolutions");
+  c.unet.context_dim = r.get<int64_t>(u, "unet", "context_dim");
+  c.unet.transformer_depth = r.get_or<int64_t>(u, "unet", "transformer_depth", 1);
+  c.unet.ncls = r.get<int64_t>(u, "unet", "ncls");
+  c.unet.in_channels = r.get_or<int64_t>(u, "unet", "in_channels", 4);
+  c.unet.out_channels = r.get_or<int64_t>(u, "unet", "out_channels", 4);
+
+  const json& v = r.section("vae");
+  c.vae.block_out_channels = r.get<std::vector<int64_t>>(v, "vae", "block_out_channels");
+  c.vae.layers_per_block = r.get<int64_t>(v, "vae", "layers_per_block");
+  c.vae.latent_channels = r.get<int64_t>(v, "vae", "latent_channels");
+  c.vae.norm_num_groups = r.get<int64_t>(v, "vae", "norm_num_groups");
+  c.vae.scaling_factor = r.get<double>(v, "vae", "scaling_factor");
+  c.vae.in_channels = r.get_or<int64_t>(v, "vae", "in_channels", 3);
+  c.vae.out_channels = r.get_or<int64_t>(v, "vae", "out_channels", 3);
+
+  const json& d = r.section("diffusion");
+  c.diffusion.steps = r.get<int>(d, "diffusion", "steps");
+  c.diffusion.schedule = r.get<std::string>(d, "diffusion", "schedule");
+  c.diffusion.reverse_steps = r.get<int>(d, "diffusion", "reverse_steps");
+
+  const json& in = r.section("input");
+  c.input.resize = r.get<int>(in, "input", "resize");
+  c.input.crop = r.get<int>(in, "input", "crop");
+
+  if (!doc.contains("classes")) r.fail("missing key 'classes'");
+  c.classes = r.get<std::vector<std::string>>(doc, "", "classes");
+
+  if (doc.contains("anomaly_map")) {
+    const json& a = r.section("anomaly_map");
+    c.anomaly_map.pixel_clip = r.get_or<double>(a, "anomaly_map", "pixel_clip", 0.4);
+    c.anomaly_map.pixel_sigma = r.get_or<double>(a, "anomaly_map", "pixel_sigma", 3.0);
+    c.anomaly_map.latent_clip = r.get_or<double>(a, "anomaly_map", "latent_clip", 0.2);
+    c.anomaly_map.latent_sigma = r.get_or<double>(a, "anomaly_map", "latent_sigma", 1.0);
+    c.anomaly_map.fusion = r.get_or<std::string>(a, "anomaly_map", "fusion", "geometric");
+  }
+  if (doc.contains("calibration")) {
+    const json& k = r.section("calibration");
+    if (k.contains("image_threshold")) c.calibration.image_threshold = r.get<double>(k, "calibration", "image_threshold");
+    if (k.contains("pixel_threshold")) c.calibration.pixel_threshold = r.get<double>(k, "calibration", "pixel_threshold");
+    c.calibration.method = r.get_or<std::string>(k, "calibration", "method", "");
+  }
+  if (doc.contains("training")) c.training = doc["training"];
+  c.validate(source);
+  return c;
+}
+
+void ModelConfig::validate(const std::string& source) const {
+  auto fail = [&](const std::string& what) { throw ModelFileError(source + ": model metadata: " + what); };
+  if (classes.empty()) fail("'classes' is empty");
+  if (static_cast<int64_t>(classes.size()) > unet.ncls)
+    fail(std::to_string(classes.size()) + " classes but unet.ncls is " + std::to_string(unet.ncls));
+  if (unet.model_channels <= 0 || unet.num_heads <= 0 || unet.model_channels % unet.num_heads)
+    fail("unet.model_channels must be a positive multiple of unet.num_heads");
+  if (vae.block_out_channels.empty()) fail("vae.block_out_channels is empty");
+  if (input.crop <= 0 || input.resize < input.crop) fail("input.resize must be >= input.crop > 0");
+  const int64_t factor = vae_downsample_factor();
+  const int64_t unet_factor = int64_t{1} << (unet.channel_mult.size() - 1);
+  if (input.crop % (factor * unet_factor))
+    fail("input.crop " + std::to_string(input.crop) + " must be a multiple of " + std::to_string(factor * unet_factor) +
+         " (VAE x UNet downsampling)");
+  if (anomaly_map.fusion != "geometric" && anomaly_map.fusion != "arithmetic")
+    fail("anomaly_map.fusion must be 'geometric' or 'arithmetic', not '" + anomaly_map.fusion + "'");
+  try {
+    NoiseSchedule schedule(diffusion.steps, diffusion.schedule);
+    respaced_timesteps(diffusion.steps, diffusion.reverse_steps);
+  } catch (const std::exception& e) {
+    fail(std::string("diffusion: ") + e.what());
+  }
+}
+
+std::string ModelConfig::to_json() const {
+  json doc;
+  doc["format_version"] = format_version;
+  doc["unet"] = {{"model_channels", unet.model_channels}, {"num_heads", unet.num_heads},
+                 {"num_res_blocks", unet.num_res_blocks}, {"channel_mult", unet.channel_mult},
+                 {"attention_resolutions", unet.attention_resolutions}, {"context_dim", unet.context_dim},
+                 {"transformer_depth", unet.transformer_depth}, {"ncls", unet.ncls},
+                 {"in_channels", unet.in_channels}, {"out_channels", unet.out_channels}};
+  doc["vae"] = {{"block_out_channels", vae.block_out_channels}, {"layers_per_block", vae.layers_per_block},
+                {"latent_channels", vae.latent_channels}, {"norm_num_groups", vae.norm_num_groups},
+                {"scaling_factor", vae.scaling_factor}};
+  doc["diffusion"] = {{"steps", diffusion.steps}, {"schedule", diffusion.schedule},
+                      {"reverse_steps", diffusion.reverse_steps}};
+  doc["input"] = {{"resize", input.resize}, {"crop", input.crop}};
+  doc["classes"] = classes;
+  doc["anomaly_map"] = {{"pixel_clip", anomaly_map.pixel_clip}, {"pixel_sigma", anomaly_map.pixel_sigma},
+                        {"latent_clip", anomaly_map.latent_clip}, {"latent_sigma", anomaly_map.latent_sigma},
+                        {"fusion", anomaly_map.fusion}};
+  if (calibration.image_threshold || calibration.pixel_threshold) {
+    json k = json::object();
+    if (calibration.image_threshold) k["image_threshold"] = *calibration.image_threshold;
+    if (calibration.pixel_threshold) k["pixel_threshold"] = *calibration.pixel_threshold;
+    if (!calibration.method.empty()) k["method"] = calibration.method;
+    doc["calibration"] = k;
+  }
+  if (!training.is_null()) doc["training"] = training;
+  return doc.dump();
+}
+
+int ModelConfig::class_id(const std::string& name_or_id) const {
+  for (size_t i = 0; i < classes.size(); ++i)
+    if (classes[i] == name_or_id) return static_cast<int>(i);
+  if (!name_or_id.empty() && std::all_of(name_or_id.begin(), name_or_id.end(), ::isdigit) && name_or_id.size() < 9) {
+    const int id = std::stoi(name_or_id);
+    if (id < static_cast<int>(classes.size())) return id;
+  }
+  std::string known;
+  for (size_t i = 0; i < classes.size(); ++i) known += (i ? ", " : "") + std::to_string(i) + "=" + classes[i];
+  throw std::invalid_argument("unknown class '" + name_or_id + "'; this model knows: " + known);
+}
+
+std::string ModelConfig::class_name(int id) const {
+  if (id < 0 || id >= static_cast<int>(classes.size()))
+    throw std::invalid_argument("class id " + std::to_string(id) + " outside 0.." + std::to_string(classes.size() - 1));
+  return classes[id];
+}
+
+}  // namespace decodiff

@@ -1,0 +1,153 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "io/safetensors.h"
+#include "model_file.h"
+#include "../common/test_data.h"
+
+namespace decodiff {
+namespace {
+
+class ModelFileTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    original_ = new io::SafetensorsContent(testing::load_golden("tiny_model.safetensors"));
+  }
+  static void TearDownTestSuite() { delete original_; }
+  void SetUp() override {
+    dir_ = std::filesystem::path(testing::build_dir()) / "tmp-model-file";
+    std::filesystem::create_directories(dir_);
+    content_ = *original_;
+  }
+  std::string write(const std::string& name) {
+    const auto p = (dir_ / name).string();
+    io::write_safetensors(p, content_.tensors, content_.metadata);
+    return p;
+  }
+  void expect_error(const std::string& file, const std::string& fragment) {
+    try {
+      load_model_file(file);
+      FAIL() << "loaded a bad model " << file;
+    } catch (const ModelFileError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find(file), std::string::npos) << what;
+      EXPECT_NE(what.find(fragment), std::string::npos) << what;
+    }
+  }
+  static io::SafetensorsContent* original_;
+  io::SafetensorsContent content_;
+  std::filesystem::path dir_;
+};
+io::SafetensorsContent* ModelFileTest::original_ = nullptr;
+
+TEST_F(ModelFileTest, LoadsTheGoldenModelWithItsMetadata) {
+  auto model = load_model_file(testing::golden_path("tiny_model.safetensors"));
+  EXPECT_EQ(model.config.classes, (std::vector<std::string>{"alpha", "beta", "gamma"}));
+  EXPECT_EQ(model.config.input.crop, 64);
+  EXPECT_EQ(model.config.latent_size(), 16);
+  EXPECT_EQ(model.config.unet.model_channels, 32);
+  const auto w = content_.tensors.at("unet.out.2.weight");
+  EXPECT_TRUE(model.unet->named_parameters()["out.2.weight"].equal(w));
+}
+
+TEST_F(ModelFileTest, MissingTensorIsNamed) {
+  content_.tensors.erase("unet.input_blocks.1.1.proj_in.weight");
+  expect_error(write("missing.safetensors"), "missing tensor 'unet.input_blocks.1.1.proj_in.weight'");
+}
+
+TEST_F(ModelFileTest, UnexpectedTensorIsNamed) {
+  content_.tensors["unet.extra.weight"] = at::zeros({2});
+  expect_error(write("unexpected.safetensors"), "unexpected tensor 'unet.extra.weight'");
+  content_.tensors.erase("unet.extra.weight");
+  content_.tensors["optimizer.step"] = at::zeros({1});
+  expect_error(write("unexpected2.safetensors"), "unexpected tensor 'optimizer.step'");
+}
+
+TEST_F(ModelFileTest, WrongShapeIsNamed) {
+  content_.tensors["vae.quant_conv.weight"] = at::zeros({8, 8, 3, 3});
+  expect_error(write("shape.safetensors"), "tensor 'vae.quant_conv.weight' has shape");
+}
+
+TEST_F(ModelFileTest, WrongDtypeIsNamed) {
+  content_.tensors["vae.quant_conv.bias"] = at::zeros({8}, at::kLong);
+  expect_error(write("dtype.safetensors"), "tensor 'vae.quant_conv.bias' has dtype");
+}
+
+TEST_F(ModelFileTest, HalfAndBFloat16WeightsLoad) {
+  for (auto dtype : {at::kHalf, at::kBFloat16}) {
+    for (auto& [name, t] : content_.tensors) t = t.to(dtype);
+    const auto p = write("half.safetensors");
+    auto model = load_model_file(p);
+    auto w = model.vae->named_parameters()["quant_conv.weight"];
+    EXPECT_EQ(w.scalar_type(), at::kFloat);
+    EXPECT_TRUE(w.equal(content_.tensors.at("vae.quant_conv.weight").to(at::kFloat)));
+  }
+}
+
+TEST_F(ModelFileTest, OldVaeAttentionNamesAreAccepted) {
+  for (const char* part : {"to_q", "to_k", "to_v"}) {
+    const std::string cur = std::string("vae.encoder.mid_block.attentions.0.") + part + ".weight";
+    const std::string old = std::string("vae.encoder.mid_block.attentions.0.") +
+                            (part == std::string("to_q") ? "query" : part == std::string("to_k") ? "key" : "value") +
+                            ".weight";
+    content_.tensors[old] = content_.tensors.at(cur);
+    content_.tensors.erase(cur);
+  }
+  content_.tensors["vae.encoder.mid_block.attentions.0.proj_attn.weight"] =
+      content_.tensors.at("vae.encoder.mid_block.attentions.0.to_out.0.weight");
+  content_.tensors.erase("vae.encoder.mid_block.attentions.0.to_out.0.weight");
+  auto model = load_model_file(write("oldnames.safetensors"));
+  EXPECT_TRUE(model.vae->named_parameters()["encoder.mid_block.attentions.0.to_q.weight"].equal(
+      original_->tensors.at("vae.encoder.mid_block.attentions.0.to_q.weight")));
+}
+
+TEST_F(ModelFileTest, BadMetadataJson) {
+  content_.metadata["decodiff"] = "{\"format_version\": 1, ";
+  expect_error(write("json.safetensors"), "not valid JSON");
+}
+
+TEST_F(ModelFileTest, MetadataMissingKeyIsNamed) {
+  auto doc = nlohmann::json::parse(content_.metadata["decodiff"]);
+  doc["unet"].erase("context_dim");
+  content_.metadata["decodiff"] = doc.dump();
+  expect_error(write("key.safetensors"), "unet.context_dim");
+}
+
+TEST_F(ModelFileTest, NoDecodiffMetadata) {
+  content_.metadata.clear();
+  expect_error(write("nometa.safetensors"), "not a decodiff model");
+}
+
+TEST_F(ModelFileTest, TruncatedFile) {
+  const auto p = write("trunc.safetensors");
+  std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
+  expect_error(p, "truncated");
+}
+
+TEST_F(ModelFileTest, SaveThenLoadIsIdentical) {
+  auto model = load_model_file(testing::golden_path("tiny_model.safetensors"));
+  const auto p = (dir_ / "resaved.safetensors").string();
+  save_model_file(p, model.config, model.unet, model.vae);
+  auto again = io::read_safetensors(p);
+  ASSERT_EQ(again.tensors.size(), original_->tensors.size());
+  for (const auto& [name, t] : original_->tensors) EXPECT_TRUE(again.tensors.at(name).equal(t)) << name;
+  EXPECT_EQ(ModelConfig::from_json(again.metadata.at("decodiff"), p).to_json(), model.config.to_json());
+}
+
+TEST(ModelConfigTest, ClassLookupByNameOrId) {
+  auto cfg = read_model_config(testing::golden_path("tiny_model.safetensors"));
+  EXPECT_EQ(cfg.class_id("gamma"), 2);
+  EXPECT_EQ(cfg.class_id("1"), 1);
+  try {
+    cfg.class_id("delta");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("0=alpha, 1=beta, 2=gamma"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(cfg.class_id("3"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace decodiff
