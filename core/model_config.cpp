@@ -104,6 +104,8 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
     if (k.contains("image_threshold")) c.calibration.image_threshold = r.get<double>(k, "calibration", "image_threshold");
     if (k.contains("pixel_threshold")) c.calibration.pixel_threshold = r.get<double>(k, "calibration", "pixel_threshold");
     c.calibration.method = r.get_or<std::string>(k, "calibration", "method", "");
+    c.calibration.provenance = k;
+    for (const char* key : {"image_threshold", "pixel_threshold", "method"}) c.calibration.provenance.erase(key);
   }
   if (doc.contains("training")) c.training = doc["training"];
   c.validate(source);
@@ -153,7 +155,7 @@ std::string ModelConfig::to_json() const {
                         {"latent_clip", anomaly_map.latent_clip}, {"latent_sigma", anomaly_map.latent_sigma},
                         {"fusion", anomaly_map.fusion}};
   if (calibration.image_threshold || calibration.pixel_threshold) {
-    json k = json::object();
+    json k = calibration.provenance.is_object() ? calibration.provenance : json::object();
     if (calibration.image_threshold) k["image_threshold"] = *calibration.image_threshold;
     if (calibration.pixel_threshold) k["pixel_threshold"] = *calibration.pixel_threshold;
     if (!calibration.method.empty()) k["method"] = calibration.method;

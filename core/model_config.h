@@ -37,6 +37,7 @@ struct Calibration {
   std::optional<double> image_threshold;
   std::optional<double> pixel_threshold;
   std::string method;  // "f1-optimal" or "normal-percentile"
+  nlohmann::json provenance = nlohmann::json::object();  // every other key of the section, kept on save
 };
 
 struct ModelConfig {

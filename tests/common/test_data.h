@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "decodiff_config.h"
 #include "io/safetensors.h"
 
 namespace decodiff::testing {

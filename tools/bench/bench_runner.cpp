@@ -1,0 +1,175 @@
+#include "bench_runner.h"
+
+#include <c10/core/InferenceMode.h>
+#include <sys/resource.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "decodiff_config.h"
+#include "deviation_sampler.h"
+#include "flop_counter.h"
+#include "nn/module_utils.h"
+#if DECODIFF_HAVE_TORCH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace decodiff::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void sync(const at::Device& d) {
+  if (d.is_cuda()) torch::cuda::synchronize(d.index());
+}
+
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+int64_t peak_memory_bytes(const at::Device& d) {
+#if DECODIFF_HAVE_TORCH_CUDA
+  if (d.is_cuda()) {
+    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(d.index());
+    return stats.allocated_bytes[0].peak;
+  }
+#endif
+  (void)d;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+}  // namespace
+
+Stats Stats::of(std::vector<double> ms) {
+  Stats s;
+  if (ms.empty()) return s;
+  std::sort(ms.begin(), ms.end());
+  const size_t n = ms.size();
+  s.median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
+  s.p95 = ms[std::min(n - 1, static_cast<size_t>(std::ceil(0.95 * n)) - 1)];
+  s.min = ms.front();
+  s.max = ms.back();
+  return s;
+}
+
+nlohmann::json Stats::to_json() const { return {{"median_ms", median}, {"p95_ms", p95}, {"min_ms", min}, {"max_ms", max}}; }
+
+LoadedModel preset_model(const std::string& preset, int size, int ncls) {
+  LoadedModel m;
+  m.config.unet = nn::unet_preset(preset, ncls);
+  m.config.vae = nn::VaeConfig{};  // Stable Diffusion's
+  m.config.input.crop = size;
+  m.config.input.resize = size * 9 / 8;
+  for (int i = 0; i < ncls; ++i) m.config.classes.push_back("class" + std::to_string(i));
+  m.unet = nn::UNetModel(m.config.unet);
+  m.vae = nn::AutoencoderKL(m.config.vae);
+  return m;
+}
+
+nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<void(const std::string&)>& log) {
+  c10::InferenceMode guard;
+  auto& model = engine.model();
+  const auto& cfg = model.config;
+  const at::Device dev = engine.device();
+  const int steps = c.steps > 0 ? c.steps : cfg.diffusion.reverse_steps;
+  const int frame = cfg.input.resize;
+  const float scaling = static_cast<float>(cfg.vae.scaling_factor);
+  const at::ScalarType dtype = model.unet->parameters().front().scalar_type();
+
+  // Camera-like uint8 frames in host memory.
+  auto frames = (at::rand({c.batch, frame, frame, 3}) * 255).to(at::kByte).contiguous();
+  std::vector<InspectRequest> requests(c.batch);
+  for (int b = 0; b < c.batch; ++b) {
+    requests[b].frame = FrameView{frames[b].data_ptr<uint8_t>(), frame, frame, int64_t{frame} * 3, 3, {0, 1, 2}};
+    requests[b].class_id = b % static_cast<int>(cfg.classes.size());
+  }
+  auto ids = at::arange(c.batch, at::kLong).remainder(static_cast<int64_t>(cfg.classes.size())).to(dev);
+  const NoiseSchedule schedule(cfg.diffusion.steps, cfg.diffusion.schedule);
+  DeviationSampler sampler(schedule, steps);
+
+  std::vector<double> t_pre, t_enc, t_dec, t_map, t_down, t_total, t_e2e;
+  std::vector<std::vector<double>> t_unet(steps);
+  for (int it = 0; it < c.warmup + c.iterations; ++it) {
+    const bool keep = it >= c.warmup;
+    sync(dev);
+    auto t0 = Clock::now();
+    auto t = t0;
+    auto input = engine.preprocess(requests);
+    sync(dev);
+    if (keep) t_pre.push_back(ms_since(t));
+    t = Clock::now();
+    auto z = model.vae->encode_moments(input.to(dtype)).narrow(1, 0, cfg.vae.latent_channels) * scaling;
+    sync(dev);
+    if (keep) t_enc.push_back(ms_since(t));
+    at::Tensor x = z;
+    const auto& ts = sampler.timesteps();
+    for (int i = steps - 1; i >= 0; --i) {
+      t = Clock::now();
+      auto tt = at::full({c.batch}, ts[i], at::TensorOptions().dtype(at::kLong).device(dev));
+      auto d = model.unet->forward(x, tt, ids);
+      const float s = static_cast<float>(schedule.sigma(ts[i]));
+      const float s_next = i > 0 ? static_cast<float>(schedule.sigma(ts[i - 1])) : 0.f;
+      x = x - d * (s - s_next);
+      sync(dev);
+      if (keep) t_unet[steps - 1 - i].push_back(ms_since(t));
+    }
+    t = Clock::now();
+    auto decoded = model.vae->decode(at::cat({x, z}) / scaling);
+    sync(dev);
+    if (keep) t_dec.push_back(ms_since(t));
+    t = Clock::now();
+    auto maps = compute_anomaly_maps(decoded.narrow(0, 0, c.batch), decoded.narrow(0, c.batch, c.batch), x, z,
+                                     cfg.anomaly_map);
+    sync(dev);
+    if (keep) t_map.push_back(ms_since(t));
+    t = Clock::now();
+    auto host = maps.fused.to(at::kCPU);
+    if (keep) t_down.push_back(ms_since(t));
+    if (keep) t_total.push_back(ms_since(t0));
+    // End to end: the engine's own path, one synchronisation at the end.
+    t = Clock::now();
+    auto out = engine.run(input, ids, steps);
+    auto score = out.maps.score.to(at::kCPU);
+    if (keep) t_e2e.push_back(ms_since(t) + t_pre.back());
+    if (log) log("iteration " + std::to_string(it + 1) + "/" + std::to_string(c.warmup + c.iterations) +
+                 (keep ? "" : " (warm-up)"));
+  }
+
+  int64_t flops = 0;
+  {
+    auto input = engine.preprocess(requests);
+    FlopCounter counter;
+    engine.run(input, ids, steps);
+    flops = counter.flops();
+  }
+  const Stats e2e = Stats::of(t_e2e);
+  const double per_frame = e2e.median / c.batch;
+  nlohmann::json stages = {{"preprocess", Stats::of(t_pre).to_json()},
+                           {"encode", Stats::of(t_enc).to_json()},
+                           {"decode_both", Stats::of(t_dec).to_json()},
+                           {"anomaly_map", Stats::of(t_map).to_json()},
+                           {"download", Stats::of(t_down).to_json()}};
+  nlohmann::json unet_steps = nlohmann::json::array();
+  for (auto& s : t_unet) unet_steps.push_back(Stats::of(s).to_json());
+  stages["unet_steps"] = unet_steps;
+  return {{"device", dev.str()},
+          {"precision", to_string(engine.precision())},
+          {"batch", c.batch},
+          {"steps", steps},
+          {"crop", cfg.input.crop},
+          {"iterations", c.iterations},
+          {"end_to_end", e2e.to_json()},
+          {"staged_total", Stats::of(t_total).to_json()},
+          {"ms_per_frame_median", per_frame},
+          {"frames_per_s", 1000.0 / per_frame},
+          {"flops_per_frame", static_cast<double>(flops) / c.batch},
+          {"gflops_per_s", static_cast<double>(flops) / c.batch / per_frame * 1e-6},
+          {"peak_memory_bytes", peak_memory_bytes(dev)},
+          {"unet_parameters", nn::parameter_count(*model.unet)},
+          {"vae_parameters", nn::parameter_count(*model.vae)},
+          {"stages", stages}};
+}
+
+}  // namespace decodiff::bench

@@ -1,0 +1,38 @@
+// Stage-by-stage timing of the engine (decodiff-bench).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+
+namespace decodiff::bench {
+
+struct BenchCase {
+  int batch = 1;
+  Precision precision = Precision::kFloat32;
+  int steps = 0;  // 0 = model default
+  int warmup = 2;
+  int iterations = 10;
+};
+
+// Robust statistics of a list of milliseconds.
+struct Stats {
+  double median = 0, p95 = 0, min = 0, max = 0;
+  static Stats of(std::vector<double> ms);
+  nlohmann::json to_json() const;
+};
+
+// Times one case on an engine: per stage (synchronised between stages on
+// CUDA), end to end (Engine::run without intermediate synchronisation), and
+// counts FLOPs per frame once. Progress goes to `log`.
+nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<void(const std::string&)>& log);
+
+// A random-weight model of a preset ("XS".."XL") with the Stable Diffusion
+// VAE configuration at crop `size` (resize = size * 9 / 8).
+LoadedModel preset_model(const std::string& preset, int size, int ncls = 15);
+
+}  // namespace decodiff::bench

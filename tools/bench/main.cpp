@@ -1,0 +1,91 @@
+// decodiff-bench: how fast the engine runs, stage by stage (issue 7).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "bench_runner.h"
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void print_row(const nlohmann::json& r) {
+  std::cout << std::left << std::setw(8) << r["device"].get<std::string>() << std::setw(6)
+            << r["precision"].get<std::string>() << std::right << std::setw(6) << r["batch"].get<int>()
+            << std::fixed << std::setprecision(2) << std::setw(12) << r["ms_per_frame_median"].get<double>()
+            << std::setw(12) << r["end_to_end"]["p95_ms"].get<double>() / r["batch"].get<int>() << std::setw(10)
+            << r["frames_per_s"].get<double>() << std::setw(10) << std::setprecision(1)
+            << r["flops_per_frame"].get<double>() * 1e-9 << std::setw(10) << r["gflops_per_s"].get<double>()
+            << std::setw(10) << r["peak_memory_bytes"].get<double>() / (1 << 20) << "\n";
+  const auto& st = r["stages"];
+  std::cout << "    stages (median ms per batch): preprocess " << std::setprecision(2)
+            << st["preprocess"]["median_ms"].get<double>() << ", encode " << st["encode"]["median_ms"].get<double>()
+            << ", unet";
+  for (const auto& u : st["unet_steps"]) std::cout << " " << u["median_ms"].get<double>();
+  std::cout << ", decode x2 " << st["decode_both"]["median_ms"].get<double>() << ", map "
+            << st["anomaly_map"]["median_ms"].get<double>() << ", download " << st["download"]["median_ms"].get<double>()
+            << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"decodiff-bench: milliseconds per frame, frames/s, FLOPs and memory of the DeCo-Diff engine"};
+  std::string model, preset = "XS", device = "auto", precisions = "fp32", batches = "1", json_out;
+  int size = 256, steps = 0, iterations = 10, warmup = 2, threads = 0;
+  app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")->check(CLI::ExistingFile);
+  app.add_option("--preset", preset, "UNet preset XS, S, M, L or XL (without --model)")->capture_default_str();
+  app.add_option("--size", size, "crop size in pixels (without --model)")->capture_default_str();
+  app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--precision", precisions, "comma-separated: fp32, fp16, bf16")->capture_default_str();
+  app.add_option("--batch", batches, "comma-separated batch sizes")->capture_default_str();
+  app.add_option("--steps", steps, "reverse steps R (default: the model's)");
+  app.add_option("--iterations", iterations, "timed iterations per case")->capture_default_str();
+  app.add_option("--warmup", warmup, "untimed iterations first")->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = its default)");
+  app.add_option("--json", json_out, "write all results as JSON here");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    using namespace decodiff;
+    if (threads > 0) at::set_num_threads(threads);
+    nlohmann::json report = {{"model", model.empty() ? "preset " + preset : model},
+                             {"threads", at::get_num_threads()},
+                             {"cases", nlohmann::json::array()}};
+    std::cout << "device  prec   batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr   GFLOP/s  peak MiB\n";
+    for (const auto& p : split(precisions)) {
+      const EngineOptions options{device, parse_precision(p)};
+      auto engine = model.empty() ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
+                                  : Engine::load(model, options);
+      for (const auto& b : split(batches)) {
+        bench::BenchCase c{std::stoi(b), options.precision, steps, warmup, iterations};
+        auto r = bench::run_case(*engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
+        std::cerr << "\r" << std::string(40, ' ') << "\r";
+        print_row(r);
+        report["cases"].push_back(r);
+      }
+    }
+    if (!json_out.empty()) {
+      std::ofstream out(json_out);
+      out << report.dump(2) << "\n";
+      if (!out) throw std::runtime_error("cannot write " + json_out);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
+    std::cerr << "decodiff-bench: error: " << msg << std::endl;
+    return 1;
+  }
+}
