@@ -75,6 +75,18 @@ std::shared_ptr<Engine> Engine::load(const std::string& model_path, const Engine
   return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options.precision));
 }
 
+std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOptions& options, const std::string& label) {
+  const at::Device device = resolve_device(options.device);
+  if (device.is_cpu() && options.precision == Precision::kFloat16)
+    throw std::invalid_argument("fp16 is not supported on the CPU (use fp32 or bf16)");
+  model.config.validate(label);
+  model.unet->eval();
+  model.vae->eval();
+  model.unet->to(device, scalar_type(options.precision));
+  model.vae->to(device, scalar_type(options.precision));
+  return std::shared_ptr<Engine>(new Engine(std::move(model), label, device, options.precision));
+}
+
 Engine::Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision)
     : model_(std::move(model)), model_path_(std::move(model_path)), device_(device), precision_(precision) {}
 

@@ -90,6 +90,13 @@ class Engine {
   // Loads a model file onto a device. Throws ModelFileError (bad file) or
   // std::invalid_argument (bad device / precision) with one clear message.
   static std::shared_ptr<Engine> load(const std::string& model_path, const EngineOptions& options = {});
+  // Wraps networks already in memory (e.g. a preset with random weights for
+  // benchmarks, or a model being trained); moves them to the device.
+  static std::shared_ptr<Engine> from_model(LoadedModel model, const EngineOptions& options = {},
+                                            const std::string& label = "<in memory>");
+  // The networks, for benchmarks and tools that time stages separately.
+  // Hold no reference across calls to inspect()/run() from other threads.
+  LoadedModel& model() { return model_; }
 
   const ModelConfig& config() const { return model_.config; }
   const std::string& model_path() const { return model_path_; }
