@@ -13,12 +13,12 @@ enum class Layout { kMvtec, kVisa, kFolder };
 std::string to_string(Layout layout);  // "mvtec", "visa", "folder"
 
 struct Sample {
-  std::string image;       // path of the image file
-  std::string mask;        // path of the ground-truth mask; empty = no mask (normal)
+  std::string image;  // path of the image file
+  std::string mask;   // path of the ground-truth mask; empty = no mask (normal)
   std::string class_name;
-  int class_id = 0;        // index into DatasetIndex::classes
+  int class_id = 0;  // index into DatasetIndex::classes
   bool anomalous = false;
-  std::string defect;      // "good" for normal images; the MVTec defect folder; "anomaly" for VisA
+  std::string defect;  // "good" for normal images; the MVTec defect folder; "anomaly" for VisA
 };
 
 struct DatasetIndex {

@@ -1,0 +1,678 @@
+#include "trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "dataset_index.h"
+#include "engine.h"
+#include "model_config.h"
+#include "model_file.h"
+#include "objective.h"
+#include "schedule.h"
+#include "training_images.h"
+#include "vae_source.h"
+#include "video_frames.h"
+
+namespace decodiff::train {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signals{0};
+
+extern "C" void on_stop_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) _exit(130);
+  g_stop.store(true);
+}
+
+std::string fmt_duration(double s) {
+  if (!std::isfinite(s) || s < 0) return "?";
+  char b[32];
+  const long t = std::lround(s);
+  if (t >= 3600)
+    std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else
+    std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
+  return b;
+}
+
+// --- data -----------------------------------------------------------------------
+
+struct TrainingSet {
+  std::vector<std::string> classes;
+  std::shared_ptr<std::vector<TrainingImage>> images;
+  bool visa = false;
+  nlohmann::json description;
+};
+
+int class_index(std::vector<std::string>& classes, const std::string& name, bool may_add) {
+  auto it = std::find(classes.begin(), classes.end(), name);
+  if (it != classes.end()) return static_cast<int>(it - classes.begin());
+  if (!may_add) throw std::runtime_error("class '" + name + "' is not among the checkpoint's classes");
+  classes.push_back(name);
+  return static_cast<int>(classes.size() - 1);
+}
+
+TrainingSet gather_training_set(const TrainOptions& o, const std::vector<std::string>& class_order,
+                                bool progress) {
+  TrainingSet set;
+  set.images = std::make_shared<std::vector<TrainingImage>>();
+  set.description = nlohmann::json::object();
+  if (o.data_root.empty() && o.videos.empty())
+    throw std::invalid_argument("no training data: give a dataset folder and/or videos");
+  if (!o.data_root.empty()) {
+    auto index = data::index_dataset(o.data_root, o.only_classes, class_order);
+    if (index.train.empty())
+      throw std::runtime_error("dataset folder '" + o.data_root + "' has no training (normal) images");
+    set.classes = index.classes;
+    set.visa = index.layout == data::Layout::kVisa;
+    std::vector<std::string> paths;
+    std::vector<int> ids;
+    for (const auto& s : index.train) {
+      paths.push_back(s.image);
+      ids.push_back(s.class_id);
+    }
+    auto cb = [&](int done, int total) {
+      if (progress && (done == total || done % 16 == 0))
+        std::fprintf(stderr, "\rdecoding %d/%d training images", done, total), std::fflush(stderr);
+    };
+    auto loaded = load_training_images(paths, ids, o.resize, 2, cb);
+    if (progress) std::fprintf(stderr, "\n");
+    set.images->insert(set.images->end(), loaded.begin(), loaded.end());
+    set.description["dataset"] = {{"layout", data::to_string(index.layout)},
+                                  {"images", paths.size()},
+                                  {"folder", fs::path(o.data_root).filename().string()}};
+  } else {
+    set.classes = class_order;
+  }
+  if (!o.video_classes.empty() && o.video_classes.size() != o.videos.size())
+    throw std::invalid_argument("give one video class per video (" + std::to_string(o.videos.size()) +
+                                " videos, " + std::to_string(o.video_classes.size()) + " classes)");
+  data::VideoOptions vo;
+  vo.stride = o.video_stride;
+  vo.max_frames = o.video_max_frames;
+  if (!o.video_roi.empty()) vo.roi = data::parse_roi(o.video_roi);
+  vo.resize = o.resize;
+  vo.crop = o.resize;
+  for (size_t i = 0; i < o.videos.size(); ++i) {
+    const std::string name =
+        o.video_classes.empty() ? fs::path(o.videos[i]).stem().string() : o.video_classes[i];
+    const int id = class_index(set.classes, name, class_order.empty());
+    auto frames = data::read_video_frames(o.videos[i], vo);
+    for (auto& f : frames) set.images->push_back({f, id});
+    set.description["videos"].push_back({{"file", fs::path(o.videos[i]).filename().string()},
+                                         {"class", name},
+                                         {"frames", frames.size()},
+                                         {"stride", o.video_stride}});
+  }
+  if (set.images->empty()) throw std::runtime_error("no training images found");
+  return set;
+}
+
+// --- networks -------------------------------------------------------------------
+
+ModelConfig make_config(const TrainOptions& o, const std::vector<std::string>& classes,
+                        const nn::VaeConfig& vae) {
+  ModelConfig c;
+  c.unet = nn::unet_preset(o.unet_preset, static_cast<int64_t>(classes.size()));
+  if (o.model_channels > 0) c.unet.model_channels = o.model_channels;
+  if (o.num_heads > 0) c.unet.num_heads = o.num_heads;
+  if (o.context_dim > 0) c.unet.context_dim = o.context_dim;
+  if (o.num_res_blocks > 0) c.unet.num_res_blocks = o.num_res_blocks;
+  if (!o.channel_mult.empty()) {
+    c.unet.channel_mult = o.channel_mult;
+    c.unet.attention_resolutions.clear();
+    for (size_t i = 0; i < o.channel_mult.size(); ++i)
+      c.unet.attention_resolutions.push_back(int64_t{1} << i);
+    std::reverse(c.unet.attention_resolutions.begin(), c.unet.attention_resolutions.end());
+  }
+  c.unet.in_channels = c.unet.out_channels = vae.latent_channels;
+  c.vae = vae;
+  c.input.resize = o.resize;
+  c.input.crop = o.crop;
+  c.classes = classes;
+  nn::validate(c.unet);
+  nn::validate(c.vae);
+  if (o.crop < 8 || o.crop > o.resize) throw std::invalid_argument("crop must be between 8 and resize");
+  const int64_t down = c.vae_downsample_factor();
+  if (o.crop % down != 0)
+    throw std::invalid_argument("crop " + std::to_string(o.crop) +
+                                " is not a multiple of the VAE's downsampling " + std::to_string(down));
+  const int64_t unet_down = int64_t{1} << (c.unet.channel_mult.size() - 1);
+  if (c.latent_size() % unet_down != 0)
+    throw std::invalid_argument("latent size " + std::to_string(c.latent_size()) + " (crop / " +
+                                std::to_string(down) + ") is not a multiple of the UNet's downsampling " +
+                                std::to_string(unet_down));
+  c.validate("the training configuration");
+  return c;
+}
+
+void set_lr(torch::optim::AdamW& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+}
+
+// Posterior sample of the VAE (diffusers' DiagonalGaussianDistribution, log-variance clamped to [-30, 20]).
+struct Posterior {
+  at::Tensor mean, logvar;
+  at::Tensor sample() const { return mean + (0.5 * logvar).exp() * at::randn_like(mean); }
+};
+Posterior encode(nn::AutoencoderKL& vae, const at::Tensor& x) {
+  auto m = vae->encode_moments(x);
+  const int64_t l = vae->config().latent_channels;
+  return {m.narrow(1, 0, l), m.narrow(1, l, l).clamp(-30.0, 20.0)};
+}
+
+// --- the run --------------------------------------------------------------------
+
+class Run {
+ public:
+  explicit Run(const TrainOptions& o) : o_(o), start_(Clock::now()) {}
+  TrainResult go();
+
+ private:
+  bool should_stop() {
+    if (g_stop.load()) {
+      result_.interrupted = true;
+      return true;
+    }
+    if (o_.max_minutes > 0 &&
+        std::chrono::duration<double>(Clock::now() - start_).count() > o_.max_minutes * 60) {
+      result_.out_of_time = true;
+      return true;
+    }
+    return false;
+  }
+  void log(const nlohmann::json& j) {
+    if (log_) {
+      *log_ << j.dump() << "\n";
+      log_->flush();
+    }
+  }
+  void progress_line(const std::string& text, bool force_newline = false) {
+    if (!o_.progress) return;
+    if (isatty(2) && !force_newline)
+      std::fprintf(stderr, "\r%s\x1b[K", text.c_str());
+    else
+      std::fprintf(stderr, "%s\n", text.c_str());
+    std::fflush(stderr);
+  }
+  void save(const std::string& phase, int64_t epochs_done, torch::optim::AdamW* opt);
+  void train_vae_phase();
+  void compute_scaling_factor();
+  void train_unet_phase();
+  Posterior encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys);
+
+  TrainOptions o_;
+  Clock::time_point start_;
+  TrainResult result_;
+  at::Device device_{at::kCPU};
+  ModelConfig cfg_;
+  TrainingSet data_;
+  nn::UNetModel unet_{nullptr}, ema_{nullptr};
+  nn::AutoencoderKL vae_{nullptr};
+  std::unique_ptr<std::ofstream> log_;
+  nlohmann::json state_ = nlohmann::json::object();  // phase, vae_epochs_done, epochs_done, steps_done
+  torch::serialize::InputArchive* resume_archive_ = nullptr;
+  std::unique_ptr<torch::serialize::InputArchive> resume_archive_storage_;
+  std::string resume_phase_;
+  uint64_t seed_ = 0;
+  std::unordered_map<int64_t, at::Tensor> latent_cache_;  // key -> encoder moments [2L,h,w]
+  int64_t latent_cache_bytes_ = 0;
+};
+
+// The frozen encoder is deterministic, so its moments for an (image, augmentation)
+// pair can be reused; the posterior sample is still drawn afresh every time.
+Posterior Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys) {
+  if (o_.latent_cache_mb <= 0 || keys.size() != static_cast<size_t>(x.size(0))) return encode(vae_, x);
+  std::vector<int64_t> missing;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!latent_cache_.count(keys[i])) missing.push_back(static_cast<int64_t>(i));
+  }
+  std::vector<at::Tensor> rows(keys.size());
+  if (!missing.empty()) {
+    auto idx = at::tensor(missing, at::kLong).to(x.device());
+    auto m = vae_->encode_moments(x.index_select(0, idx));
+    for (size_t j = 0; j < missing.size(); ++j) {
+      rows[missing[j]] = m[static_cast<int64_t>(j)];
+      const int64_t bytes = m[0].numel() * static_cast<int64_t>(m.element_size());
+      if (latent_cache_bytes_ + bytes <= int64_t{o_.latent_cache_mb} * 1024 * 1024) {
+        latent_cache_[keys[missing[j]]] = m[static_cast<int64_t>(j)].clone();
+        latent_cache_bytes_ += bytes;
+      }
+    }
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!rows[i].defined()) rows[i] = latent_cache_.at(keys[i]);
+  }
+  auto m = at::stack(rows);
+  const int64_t l = vae_->config().latent_channels;
+  return {m.narrow(1, 0, l), m.narrow(1, l, l).clamp(-30.0, 20.0)};
+}
+
+void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::AdamW* opt) {
+  state_["phase"] = phase;
+  if (phase == "vae")
+    state_["vae_epochs_done"] = epochs_done;
+  else
+    state_["epochs_done"] = epochs_done;
+  cfg_.training["state"] = state_;
+  cfg_.training["elapsed_s"] = cfg_.training.value("elapsed_before_s", 0.0) +
+                               std::chrono::duration<double>(Clock::now() - start_).count();
+  const std::string side = o_.out + ".optim.pt";
+  torch::serialize::OutputArchive archive;
+  archive.write("phase", at::tensor(phase == "vae" ? int64_t{0} : int64_t{1}));
+  if (opt) opt->save(archive);
+  nn::UNetModel weights = unet_;
+  if (ema_ && phase != "vae") {
+    // The model file carries the EMA weights; the raw ones go to the side file.
+    for (const auto& p : unet_->named_parameters(true))
+      archive.write("raw." + p.key(), p.value().detach().cpu());
+    weights = ema_;
+  }
+  save_model_file(o_.out, cfg_, weights, vae_);  // copies the tensors to the CPU itself
+  const std::string tmp = side + ".tmp";
+  archive.save_to(tmp);
+  fs::rename(tmp, side);
+}
+
+void Run::train_vae_phase() {
+  const int64_t start_epoch = state_.value("vae_epochs_done", int64_t{0});
+  if (start_epoch >= o_.vae_epochs) return;
+  vae_->train();
+  torch::optim::AdamW opt(vae_->parameters(), torch::optim::AdamWOptions(o_.vae_lr).weight_decay(0.0));
+  if (resume_archive_ && resume_phase_ == "vae") opt.load(*resume_archive_);
+  AugmentOptions aug;
+  aug.enabled = o_.augment;
+  aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
+  const int bs = o_.vae_batch_size > 0 ? o_.vae_batch_size : o_.batch_size;
+  BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch);
+  const int64_t per_epoch = loader.batches_per_epoch();
+  const int64_t total = per_epoch * o_.vae_epochs;
+  const int64_t warmup = per_epoch;  // one epoch
+  int64_t step = start_epoch * per_epoch;
+  const auto t0 = Clock::now();
+  int64_t images = 0;
+  for (int64_t epoch = start_epoch; epoch < o_.vae_epochs; ++epoch) {
+    double sum = 0, sum_rec = 0;
+    int64_t n = 0;
+    while (true) {
+      Batch b = loader.next();
+      auto x = b.images.to(device_);
+      set_lr(opt, o_.vae_lr * lr_factor(step, warmup, total));
+      auto post = encode(vae_, x);
+      auto rec = vae_->decode(post.sample());
+      auto rec_loss = (rec - x).abs().mean();
+      auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() / x.numel();
+      auto loss = rec_loss + o_.kl_weight * kl;
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      ++step;
+      images += x.size(0);
+      sum += loss.item<double>();
+      sum_rec += rec_loss.item<double>();
+      ++n;
+      const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double ips = images / std::max(el, 1e-9);
+      const double eta = (total - step) * (el / std::max<int64_t>(1, step - start_epoch * per_epoch));
+      char line[256];
+      std::snprintf(line, sizeof line, "[vae] epoch %lld/%d step %lld loss %.4f (L1 %.4f) %.1f img/s ETA %s",
+                    static_cast<long long>(epoch + 1), o_.vae_epochs, static_cast<long long>(step), sum / n,
+                    sum_rec / n, ips, fmt_duration(eta).c_str());
+      if (step % std::max(1, o_.log_every) == 0 || b.last_in_epoch) progress_line(line);
+      if (step % std::max(1, o_.log_every) == 0)
+        log({{"phase", "vae"},
+             {"epoch", epoch},
+             {"step", step},
+             {"loss", sum / n},
+             {"l1", sum_rec / n},
+             {"lr", o_.vae_lr * lr_factor(step, warmup, total)},
+             {"images_per_s", ips},
+             {"time_s", el}});
+      if (should_stop()) {
+        vae_->eval();
+        save("vae", epoch, &opt);
+        return;
+      }
+      if (b.last_in_epoch) break;
+    }
+    log({{"phase", "vae"}, {"event", "epoch"}, {"epoch", epoch + 1}, {"loss", sum / n}, {"l1", sum_rec / n}});
+    if ((epoch + 1) % std::max(1, o_.checkpoint_every) == 0 && epoch + 1 < o_.vae_epochs) {
+      vae_->eval();
+      save("vae", epoch + 1, &opt);
+      vae_->train();
+    }
+  }
+  vae_->eval();
+  state_["vae_epochs_done"] = o_.vae_epochs;
+  progress_line("[vae] done", true);
+}
+
+void Run::compute_scaling_factor() {
+  // Latents at unit variance for the diffusion (the SD VAE's 0.18215 is 1/std of its
+  // latents on its training data): 1 / std of posterior samples of up to 512 crops.
+  at::NoGradGuard ng;
+  std::vector<at::Tensor> zs;
+  const size_t n = std::min<size_t>(data_.images->size(), 512);
+  std::mt19937_64 rng(seed_ + 99);
+  std::vector<size_t> order(data_.images->size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  for (size_t i = 0; i < n; i += 32) {
+    std::vector<at::Tensor> xs;
+    for (size_t j = i; j < std::min(n, i + 32); ++j) {
+      cv::Mat c = augment_crop((*data_.images)[order[j]].rgb, o_.crop, 0, 0, false);
+      auto t =
+          at::from_blob(c.data, {1, o_.crop, o_.crop, 3}, at::kByte).permute({0, 3, 1, 2}).to(at::kFloat);
+      xs.push_back((t / 255.0f - 0.5f) / 0.5f);
+    }
+    zs.push_back(encode(vae_, at::cat(xs).to(device_)).sample().cpu());
+  }
+  const double sd = at::cat(zs).std().item<double>();
+  if (!(sd > 1e-8) || !std::isfinite(sd))
+    throw std::runtime_error("the trained VAE's latents are degenerate (std " + std::to_string(sd) + ")");
+  cfg_.vae.scaling_factor = 1.0 / sd;
+  cfg_.training["vae_latent_std"] = sd;
+  log({{"phase", "vae"}, {"event", "scaling_factor"}, {"latent_std", sd}, {"scaling_factor", 1.0 / sd}});
+}
+
+void Run::train_unet_phase() {
+  const int64_t start_epoch = state_.value("epochs_done", int64_t{0});
+  int64_t step = state_.value("steps_done", int64_t{0});
+  for (auto& p : vae_->parameters()) p.set_requires_grad(false);
+  vae_->eval();
+  unet_->train();
+  torch::optim::AdamW opt(unet_->parameters(),
+                          torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
+  if (resume_archive_ && resume_phase_ == "unet") opt.load(*resume_archive_);
+  AugmentOptions aug;
+  aug.enabled = o_.augment;
+  aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
+  BatchLoader loader(data_.images, o_.crop, aug, o_.batch_size, seed_, start_epoch);
+  const int accum = std::max(1, o_.accumulation);
+  const int64_t per_epoch = (loader.batches_per_epoch() + accum - 1) / accum;
+  const int64_t total = per_epoch * o_.epochs;
+  const int warm_epochs = o_.warmup_epochs >= 0 ? o_.warmup_epochs : std::min(10, o_.epochs / 10);
+  const int64_t warmup = per_epoch * warm_epochs;
+  const NoiseSchedule schedule(cfg_.diffusion.steps, cfg_.diffusion.schedule);
+  ObjectiveOptions obj{o_.mask_ratio, o_.patch_shuffle_ratio};
+  std::mt19937_64 rng(seed_ * 7919 + static_cast<uint64_t>(step));
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed_ * 104729 + static_cast<uint64_t>(step));
+  const bool amp = o_.mixed_precision && device_.is_cuda();
+
+  const auto t0 = Clock::now();
+  int64_t images = 0, micro = 0, steps_this_run = 0;
+  double window_sum = 0;
+  int64_t window_n = 0;
+  for (int64_t epoch = start_epoch; epoch < o_.epochs; ++epoch) {
+    double sum = 0;
+    int64_t n = 0;
+    while (true) {
+      Batch b = loader.next();
+      auto x = b.images.to(device_);
+      at::Tensor z;
+      {
+        at::NoGradGuard ng;
+        z = encode_cached(x, b.keys).sample() * cfg_.vae.scaling_factor;
+      }
+      auto ob = make_objective_batch(z, schedule, obj, rng, gen);
+      if (amp) {
+        at::autocast::set_autocast_enabled(at::kCUDA, true);
+        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+      }
+      auto pred = unet_->forward(ob.x_t, ob.t, b.class_ids.to(device_));
+      if (amp) {
+        at::autocast::set_autocast_enabled(at::kCUDA, false);
+        at::autocast::clear_cache();
+      }
+      auto loss = (pred.to(at::kFloat) - ob.target).pow(2).mean();
+      (loss / accum).backward();
+      ++micro;
+      const double lv = loss.item<double>();
+      if (!std::isfinite(lv))
+        throw std::runtime_error("the loss is not finite at step " + std::to_string(step) + " (lower --lr?)");
+      sum += lv;
+      window_sum += lv;
+      ++n;
+      ++window_n;
+      images += x.size(0);
+      if (micro % accum == 0 || b.last_in_epoch) {
+        const double lr = o_.lr * lr_factor(step, warmup, total);
+        set_lr(opt, lr);
+        opt.step();
+        opt.zero_grad();
+        ++step;
+        ++steps_this_run;
+        micro = 0;
+        if (ema_) {
+          at::NoGradGuard ng;
+          const double d = std::min(o_.ema_decay, (1.0 + step) / (10.0 + step));
+          auto ep = ema_->parameters(true);
+          auto rp = unet_->parameters(true);
+          for (size_t i = 0; i < ep.size(); ++i) ep[i].mul_(d).add_(rp[i].detach(), 1.0 - d);
+        }
+        const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double ips = images / std::max(el, 1e-9);
+        double eta = (total - step) * el / std::max<int64_t>(1, steps_this_run);
+        if (o_.max_minutes > 0)
+          eta = std::min(eta,
+                         o_.max_minutes * 60 - std::chrono::duration<double>(Clock::now() - start_).count());
+        if (step % std::max(1, o_.log_every) == 0 || b.last_in_epoch) {
+          char line[256];
+          std::snprintf(line, sizeof line, "[unet] epoch %lld/%d step %lld loss %.4f %.1f img/s ETA %s",
+                        static_cast<long long>(epoch + 1), o_.epochs, static_cast<long long>(step), sum / n,
+                        ips, fmt_duration(eta).c_str());
+          progress_line(line);
+        }
+        if (step % std::max(1, o_.log_every) == 0) {
+          log({{"phase", "unet"},
+               {"epoch", epoch},
+               {"step", step},
+               {"loss", window_sum / window_n},
+               {"lr", lr},
+               {"images_per_s", ips},
+               {"time_s", el}});
+          window_sum = 0;
+          window_n = 0;
+        }
+      }
+      if (should_stop()) {
+        state_["steps_done"] = step;
+        unet_->eval();
+        save("unet", epoch, &opt);
+        result_.epochs_done = epoch;
+        result_.steps_done = step;
+        return;
+      }
+      if (b.last_in_epoch) break;
+    }
+    const double mean = sum / std::max<int64_t>(1, n);
+    if (epoch == start_epoch) result_.first_loss = mean;
+    result_.last_loss = mean;
+    log({{"phase", "unet"}, {"event", "epoch"}, {"epoch", epoch + 1}, {"step", step}, {"loss", mean}});
+    state_["steps_done"] = step;
+    cfg_.training["last_epoch_loss"] = mean;
+    if ((epoch + 1) % std::max(1, o_.checkpoint_every) == 0 || epoch + 1 == o_.epochs) {
+      unet_->eval();
+      save(epoch + 1 == o_.epochs ? "done" : "unet", epoch + 1, &opt);
+      unet_->train();
+    }
+    result_.epochs_done = epoch + 1;
+  }
+  result_.steps_done = step;
+  unet_->eval();
+  if (o_.progress) std::fprintf(stderr, "\n");
+}
+
+TrainResult Run::go() {
+  if (o_.out.empty()) throw std::invalid_argument("no output file: give --out FILE.safetensors");
+  if (o_.epochs < 1) throw std::invalid_argument("epochs must be >= 1");
+  if (o_.batch_size < 1) throw std::invalid_argument("batch size must be >= 1");
+  if (o_.train_vae && !o_.vae_path.empty())
+    throw std::invalid_argument("give either --vae FILE or --train-vae, not both");
+  if (o_.threads > 0) at::set_num_threads(o_.threads);
+  device_ = resolve_device(o_.device);
+  seed_ = o_.seed;
+  at::manual_seed(seed_);
+  if (!o_.log_path.empty()) {
+    log_ = std::make_unique<std::ofstream>(o_.log_path, std::ios::app);
+    if (!*log_) throw std::runtime_error("cannot write the log '" + o_.log_path + "'");
+  }
+
+  if (!o_.resume.empty()) {
+    LoadedModel m = load_model_file(o_.resume);
+    cfg_ = m.config;
+    unet_ = m.unet;
+    vae_ = m.vae;
+    if (cfg_.training.is_object() && cfg_.training.contains("state")) state_ = cfg_.training["state"];
+    if (!state_.is_object()) state_ = nlohmann::json::object();
+    if (state_.value("phase", std::string()) == "done" &&
+        state_.value("epochs_done", int64_t{0}) >= o_.epochs)
+      throw std::runtime_error(o_.resume + ": training already finished (" + std::to_string(o_.epochs) +
+                               " epochs); raise --epochs to continue");
+    const std::string side = o_.resume + ".optim.pt";
+    if (fs::is_regular_file(side)) {
+      resume_archive_storage_ = std::make_unique<torch::serialize::InputArchive>();
+      resume_archive_storage_->load_from(side);
+      resume_archive_ = resume_archive_storage_.get();
+      at::Tensor ph;
+      resume_archive_->read("phase", ph);
+      resume_phase_ = ph.item<int64_t>() == 0 ? "vae" : "unet";
+    }
+    if (!cfg_.training.is_object()) cfg_.training = nlohmann::json::object();
+    cfg_.training["elapsed_before_s"] = cfg_.training.value("elapsed_s", 0.0);
+    o_.resize = cfg_.input.resize;  // the checkpoint's geometry wins
+    o_.crop = cfg_.input.crop;
+    data_ = gather_training_set(o_, cfg_.classes, o_.progress);
+    seed_ = o_.seed + static_cast<uint64_t>(state_.value("steps_done", int64_t{0})) * 31 +
+            static_cast<uint64_t>(state_.value("vae_epochs_done", int64_t{0}));
+    at::manual_seed(seed_);
+    o_.train_vae = cfg_.training.value("vae", std::string()) == "trained";
+  } else {
+    data_ = gather_training_set(o_, {}, o_.progress);
+    nn::VaeConfig vcfg;
+    nn::AutoencoderKL pretrained{nullptr};
+    if (!o_.vae_path.empty()) {
+      auto p = load_pretrained_vae(o_.vae_path);
+      vcfg = p.config;
+      pretrained = p.vae;
+    } else if (o_.train_vae) {
+      vcfg.block_out_channels = o_.vae_channels;
+      vcfg.layers_per_block = o_.vae_layers_per_block;
+      vcfg.norm_num_groups = o_.vae_norm_groups;
+    } else {
+      throw std::invalid_argument("no VAE: give --vae FILE (a pretrained AutoencoderKL) or --train-vae");
+    }
+    cfg_ = make_config(o_, data_.classes, vcfg);
+    unet_ = nn::UNetModel(cfg_.unet);
+    vae_ = pretrained ? pretrained : nn::AutoencoderKL(cfg_.vae);
+    cfg_.training = {{"tool", "decodiff-train"},
+                     {"command", o_.command_line},
+                     {"data", data_.description},
+                     {"images", data_.images->size()},
+                     {"seed", o_.seed},
+                     {"epochs", o_.epochs},
+                     {"batch_size", o_.batch_size},
+                     {"accumulation", o_.accumulation},
+                     {"lr", o_.lr},
+                     {"weight_decay", o_.weight_decay},
+                     {"ema_decay", o_.ema_decay},
+                     {"augment", o_.augment},
+                     {"vae", o_.train_vae ? "trained" : "pretrained"}};
+    if (o_.train_vae)
+      cfg_.training["vae_recipe"] = {{"epochs", o_.vae_epochs},
+                                     {"lr", o_.vae_lr},
+                                     {"kl_weight", o_.kl_weight},
+                                     {"loss", "L1 + kl_weight * KL"}};
+    state_ = {{"phase", o_.train_vae ? "vae" : "unet"},
+              {"vae_epochs_done", 0},
+              {"epochs_done", 0},
+              {"steps_done", 0}};
+  }
+  cfg_.training["epochs"] = o_.epochs;
+  result_.model_path = o_.out;
+  if (o_.ema_decay > 0) {
+    ema_ = nn::UNetModel(cfg_.unet);
+    at::NoGradGuard ng;
+    auto ep = ema_->parameters(true);
+    auto rp = unet_->parameters(true);
+    for (size_t i = 0; i < ep.size(); ++i) ep[i].copy_(rp[i]);
+    if (resume_archive_ && resume_phase_ == "unet") {
+      // The checkpoint's model file holds the EMA weights; the raw ones are in the side file.
+      for (auto& p : unet_->named_parameters(true)) {
+        at::Tensor t;
+        if (resume_archive_->try_read("raw." + p.key(), t)) p.value().copy_(t);
+      }
+    }
+    ema_->eval();
+    ema_->to(device_);
+  }
+  unet_->to(device_);
+  vae_->to(device_);
+
+  const std::string phase = state_.value("phase", std::string("unet"));
+  if (o_.train_vae && phase == "vae") {
+    train_vae_phase();
+    if (result_.interrupted || result_.out_of_time) return result_;
+    compute_scaling_factor();
+    state_["phase"] = "unet";
+    save("unet", 0, nullptr);  // the VAE is final: a checkpoint from which the UNet phase starts
+    resume_phase_.clear();
+  }
+  train_unet_phase();
+  return result_;
+}
+
+}  // namespace
+
+double lr_factor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
+  if (step < warmup_steps) return static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  const double horizon = 1.5 * static_cast<double>(total_steps) - static_cast<double>(warmup_steps);
+  if (horizon <= 0) return 1.0;
+  const double progress = static_cast<double>(step - warmup_steps) / horizon;
+  return std::max(0.0, 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress)));
+}
+
+void request_stop() { g_stop.store(true); }
+
+void install_stop_signal_handlers() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+TrainResult train_model(const TrainOptions& options) {
+  struct Reset {
+    ~Reset() {
+      g_stop = false;
+      g_signals = 0;
+    }
+  } reset;
+  Run run(options);
+  return run.go();
+}
+
+}  // namespace decodiff::train
