@@ -1,0 +1,243 @@
+// decodiff-eval end to end with the tiny golden model (random weights, 64 px
+// crop): outputs, agreement with decodiff-infer, calibration, errors.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "decodiff_config.h"
+#include "eval_test_util.h"
+#include "metrics/classification.h"
+#include "model_file.h"
+#include "temp_folder.h"
+#include "test_data.h"
+
+namespace fs = std::filesystem;
+using eval_test::run_command;
+
+namespace {
+
+const std::string kEval = eval_test::tool("tools/eval/decodiff-eval");
+const std::string kInfer = eval_test::tool("tools/infer/decodiff-infer");
+const std::string kModel = decodiff::testing::golden_path("tiny_model.safetensors");
+
+// The tiny model resizes to 72 and crops 64: 72 px images skip the resize.
+std::vector<eval_test::WrittenImage> small_dataset(const fs::path& root) {
+  return eval_test::write_dataset(root, {"alpha", "beta"}, 72, 3, 3, 2);
+}
+
+std::string shell_quote(const fs::path& p) { return "'" + p.string() + "'"; }
+
+std::map<std::string, double> read_scores_csv(const fs::path& file) {
+  std::map<std::string, double> scores;
+  std::istringstream lines(eval_test::read_file(file));
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line)) {
+    const size_t comma = line.rfind(',');
+    scores[line.substr(0, line.find(','))] = std::stod(line.substr(comma + 1));
+  }
+  return scores;
+}
+
+nlohmann::json infer(const std::string& model, const std::string& image, const std::string& cls,
+                     const fs::path& scratch) {
+  const auto r = run_command(kInfer + " --device cpu --model " + shell_quote(model) + " --image " +
+                                 shell_quote(image) + " --class " + cls,
+                             scratch);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+}  // namespace
+
+TEST(EvalCli, WritesTableReportScoresAndPictures) {
+  TempFolder tmp("eval-cli-run");
+  const auto written = small_dataset(tmp.path() / "data");
+  const fs::path out = tmp.path() / "out";
+  const auto r = run_command(kEval + " --device cpu --batch 4 --model " + shell_quote(kModel) + " --data " +
+                                 shell_quote(tmp.path() / "data") + " --out " + shell_quote(out),
+                             tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  // Progress reached the end.
+  EXPECT_NE(r.err.find("test 10/10 images (100%)"), std::string::npos) << r.err;
+
+  const nlohmann::json report = nlohmann::json::parse(eval_test::read_file(out / "report.json"));
+  EXPECT_EQ(report.at("class_order"), (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(report.at("run").at("crop").get<int>(), 64);
+  // Table on stdout == report.json, cell by cell.
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_NE(line.find("I-AUROC"), std::string::npos);
+  const char* keys[7][2] = {{"image", "auroc"}, {"image", "ap"},     {"image", "f1_max"}, {"pixel", "auroc"},
+                            {"pixel", "ap"},    {"pixel", "f1_max"}, {"pixel", "aupro"}};
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '-') continue;
+    std::istringstream cells(line);
+    std::string name;
+    cells >> name;
+    const nlohmann::json& m = name == "mean" ? report.at("mean") : report.at("classes").at(name);
+    for (int c = 0; c < 7; ++c) {
+      double printed = 0;
+      ASSERT_TRUE(cells >> printed) << line;
+      const double value = m.at(keys[c][0]).at(keys[c][1]).get<double>();
+      EXPECT_NEAR(printed, std::round(value * 1000.0) / 10.0, 1e-9) << name << " " << keys[c][1];
+    }
+    ++rows;
+  }
+  EXPECT_EQ(rows, 3);
+
+  // scores.csv: every test image; its score is decodiff-infer's on the same image,
+  // and the image metrics in the report are those of these scores.
+  const auto scores = read_scores_csv(out / "scores.csv");
+  ASSERT_EQ(scores.size(), written.size());
+  std::vector<float> alpha_scores;
+  std::vector<uint8_t> alpha_labels;
+  for (const auto& w : written) {
+    if (w.class_name != "alpha") continue;
+    alpha_scores.push_back(static_cast<float>(scores.at(w.path)));
+    alpha_labels.push_back(w.anomalous);
+  }
+  EXPECT_NEAR(report.at("classes").at("alpha").at("image").at("auroc").get<double>(),
+              decodiff::metrics::auroc(alpha_scores, alpha_labels), 1e-12);
+  const auto& probe = written.back();  // a beta defect
+  const nlohmann::json single = infer(kModel, probe.path, probe.class_name, tmp.path() / "infer");
+  EXPECT_NEAR(single.at("score").get<double>(), scores.at(probe.path), 1e-5);
+  EXPECT_TRUE(single.at("anomalous").is_null());  // the golden model is not calibrated
+
+  // Pictures: a panel per image here (4 anomalous + 6 normal <= 8 per class), five plots.
+  const auto& panels = report.at("pictures").at("panels");
+  EXPECT_EQ(panels.size(), 10u);
+  for (const auto& p : panels) {
+    const cv::Mat img = cv::imread((out / p.get<std::string>()).string());
+    ASSERT_FALSE(img.empty()) << p;
+    EXPECT_EQ(img.size(), cv::Size(4 * 256 + 5 * 6, 30 + 256 + 52)) << p;
+  }
+  for (const char* plot : {"image_roc", "image_pr", "pixel_roc", "pixel_pr", "pro"}) {
+    const cv::Mat img = cv::imread((out / "plots" / (std::string(plot) + ".png")).string());
+    EXPECT_EQ(img.size(), cv::Size(1040, 680)) << plot;
+  }
+}
+
+TEST(EvalCli, CalibrationGoesIntoTheModelAndDecodiffInferUsesIt) {
+  TempFolder tmp("eval-cli-calib");
+  const auto written = small_dataset(tmp.path() / "data");
+  const fs::path model = tmp.path() / "model.safetensors";
+  fs::copy_file(kModel, model);
+  ASSERT_FALSE(decodiff::read_model_config(model.string()).calibration.image_threshold.has_value());
+
+  const auto r = run_command(kEval + " --device cpu --no-pictures --calibrate --model " + shell_quote(model) +
+                                 " --data " + shell_quote(tmp.path() / "data") + " --out " +
+                                 shell_quote(tmp.path() / "out"),
+                             tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const nlohmann::json report =
+      nlohmann::json::parse(eval_test::read_file(tmp.path() / "out" / "report.json"));
+  const nlohmann::json& cal = report.at("calibration");
+  EXPECT_EQ(cal.at("method"), "f1-optimal");
+  const auto cfg = decodiff::read_model_config(model.string());
+  ASSERT_TRUE(cfg.calibration.image_threshold && cfg.calibration.pixel_threshold);
+  EXPECT_EQ(*cfg.calibration.image_threshold, cal.at("image_threshold").get<double>());
+  EXPECT_EQ(*cfg.calibration.pixel_threshold, cal.at("pixel_threshold").get<double>());
+  EXPECT_EQ(cfg.calibration.method, "f1-optimal");
+
+  // The F1-optimal image threshold over the pooled scores of scores.csv.
+  const auto scores = read_scores_csv(tmp.path() / "out" / "scores.csv");
+  std::vector<float> s;
+  std::vector<uint8_t> l;
+  for (const auto& w : written) {
+    s.push_back(static_cast<float>(scores.at(w.path)));
+    l.push_back(w.anomalous);
+  }
+  EXPECT_EQ(*cfg.calibration.image_threshold, decodiff::metrics::f1_optimal_threshold(s, l));
+
+  // decodiff-infer now answers anomalous = score >= threshold, with both verdicts seen.
+  int anomalous = 0, normal = 0;
+  for (const auto& w : written) {
+    const nlohmann::json j = infer(model.string(), w.path, w.class_name, tmp.path() / "infer");
+    ASSERT_TRUE(j.at("anomalous").is_boolean()) << j.dump();
+    EXPECT_EQ(j.at("threshold").get<double>(), *cfg.calibration.image_threshold);
+    EXPECT_EQ(j.at("anomalous").get<bool>(), j.at("score").get<double>() >= *cfg.calibration.image_threshold);
+    (j.at("anomalous").get<bool>() ? anomalous : normal) += 1;
+  }
+  EXPECT_GT(anomalous, 0);
+  EXPECT_GT(normal, 0);
+}
+
+TEST(EvalCli, CalibrationOnTrainGoodIsANormalPercentile) {
+  TempFolder tmp("eval-cli-calib-train");
+  small_dataset(tmp.path() / "data");
+  const fs::path model = tmp.path() / "model.safetensors";
+  fs::copy_file(kModel, model);
+  const auto r = run_command(kEval +
+                                 " --device cpu --no-pictures --calibrate --calibration-split train "
+                                 "--percentile 99 --classes alpha --model " +
+                                 shell_quote(model) + " --data " + shell_quote(tmp.path() / "data") +
+                                 " --out " + shell_quote(tmp.path() / "out"),
+                             tmp.path());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::vector<float> train_scores;
+  for (int i = 0; i < 3; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%03d.png", i);
+    train_scores.push_back(infer(kModel, (tmp.path() / "data" / "alpha" / "train" / "good" / name).string(),
+                                 "alpha", tmp.path() / "infer")
+                               .at("score")
+                               .get<float>());
+  }
+  const auto cfg = decodiff::read_model_config(model.string());
+  EXPECT_EQ(cfg.calibration.method, "normal-percentile");
+  EXPECT_NEAR(*cfg.calibration.image_threshold, decodiff::metrics::percentile_threshold(train_scores, 99.0),
+              1e-5);
+  const nlohmann::json meta =
+      nlohmann::json::parse(nlohmann::json::parse(eval_test::read_file(tmp.path() / "out" / "report.json"))
+                                .at("calibration")
+                                .dump());
+  EXPECT_EQ(meta.at("split"), "train");
+  EXPECT_EQ(meta.at("percentile").get<double>(), 99.0);
+  EXPECT_EQ(meta.at("classes"), (std::vector<std::string>{"alpha"}));
+}
+
+namespace {
+
+// Exit code != 0 and exactly one line on stderr that contains `needle`.
+void expect_one_line_error(const eval_test::CommandResult& r, const std::string& needle) {
+  EXPECT_NE(r.rc, 0);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("decodiff-eval: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
+}  // namespace
+
+TEST(EvalCli, BadDataIsOneClearError) {
+  TempFolder tmp("eval-cli-errors");
+  auto eval = [&](const fs::path& data) {
+    return run_command(kEval + " --device cpu --model " + shell_quote(kModel) + " --data " +
+                           shell_quote(data) + " --out " + shell_quote(tmp.path() / "out"),
+                       tmp.path() / "run");
+  };
+  // Empty folder.
+  fs::create_directories(tmp.path() / "empty");
+  expect_one_line_error(eval(tmp.path() / "empty"), "empty");
+  // Missing folder.
+  expect_one_line_error(eval(tmp.path() / "missing"), "missing");
+  // Malformed: a defect image without its ground-truth mask.
+  small_dataset(tmp.path() / "nomask");
+  fs::remove_all(tmp.path() / "nomask" / "beta" / "ground_truth");
+  expect_one_line_error(eval(tmp.path() / "nomask"), "mask");
+  // A mask whose size differs from its image.
+  small_dataset(tmp.path() / "badmask");
+  cv::imwrite((tmp.path() / "badmask" / "alpha" / "ground_truth" / "crack" / "001_mask.png").string(),
+              cv::Mat::zeros(50, 60, CV_8UC1));
+  expect_one_line_error(eval(tmp.path() / "badmask"), "001_mask.png");
+  // A class the model does not know.
+  eval_test::write_dataset(tmp.path() / "delta", {"alpha", "delta"}, 72, 1, 1, 1);
+  expect_one_line_error(eval(tmp.path() / "delta"), "'delta'");
+}
