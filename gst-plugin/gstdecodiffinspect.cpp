@@ -603,7 +603,7 @@ static gboolean gst_decodiff_inspect_stop(GstBaseTransform* trans) {
   return TRUE;
 }
 
-static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
+static gboolean inspect_start_impl(GstBaseTransform* trans) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(trans);
   gst_decodiff_inspect_stop(trans);
 
@@ -638,8 +638,10 @@ static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
   try {
     st->inspector = decodiff::gst::Inspector::open(options, &loaded);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Cannot load model: %s", e.what()),
-                      ("model=%s device=%s", options.model.c_str(), options.device.c_str()));
+    GST_ELEMENT_ERROR(
+        self, RESOURCE, OPEN_READ,
+        ("Cannot load model %s on device %s: %s", options.model.c_str(), options.device.c_str(), e.what()),
+        (NULL));
     return FALSE;
   }
   if (loaded)
@@ -683,8 +685,8 @@ static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
   return TRUE;
 }
 
-static gboolean gst_decodiff_inspect_set_info(GstVideoFilter* filter, GstCaps* incaps, GstVideoInfo* in_info,
-                                              GstCaps* outcaps, GstVideoInfo* out_info) {
+static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, GstVideoInfo* in_info,
+                                      GstCaps* outcaps, GstVideoInfo* out_info) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(filter);
   State* st = self->state;
   (void)incaps;
@@ -721,8 +723,8 @@ static gboolean gst_decodiff_inspect_set_info(GstVideoFilter* filter, GstCaps* i
   return TRUE;
 }
 
-static GstFlowReturn gst_decodiff_inspect_submit_input_buffer(GstBaseTransform* trans, gboolean is_discont,
-                                                              GstBuffer* input) {
+static GstFlowReturn inspect_submit_input_buffer_impl(GstBaseTransform* trans, gboolean is_discont,
+                                                      GstBuffer* input) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(trans);
   State* st = self->state;
   if (!st) {
@@ -748,7 +750,7 @@ static GstFlowReturn gst_decodiff_inspect_submit_input_buffer(GstBaseTransform* 
   return process_pending(self, false);
 }
 
-static GstFlowReturn gst_decodiff_inspect_generate_output(GstBaseTransform* trans, GstBuffer** outbuf) {
+static GstFlowReturn inspect_generate_output_impl(GstBaseTransform* trans, GstBuffer** outbuf) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(trans);
   State* st = self->state;
   *outbuf = NULL;
@@ -766,7 +768,7 @@ static GstFlowReturn drain(GstDecodiffInspect* self) {
   GstFlowReturn ret = process_pending(self, true);
   while (!st->ready.empty()) {
     GstBuffer* out = NULL;
-    gst_decodiff_inspect_generate_output(GST_BASE_TRANSFORM(self), &out);
+    inspect_generate_output_impl(GST_BASE_TRANSFORM(self), &out);
     GstFlowReturn r = gst_pad_push(GST_BASE_TRANSFORM_SRC_PAD(self), out);
     if (ret == GST_FLOW_OK) ret = r;
   }
@@ -947,6 +949,45 @@ static void gst_decodiff_inspect_finalize(GObject* object) {
   g_free(self->roi);
   g_free(self->model_instance_id);
   G_OBJECT_CLASS(gst_decodiff_inspect_parent_class)->finalize(object);
+}
+
+/* The vfuncs GStreamer calls: no C++ exception may cross into C frames. */
+static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
+  try {
+    return inspect_start_impl(trans);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(trans, LIBRARY, INIT, ("decodiffinspect failed to start: %s", e.what()), (NULL));
+    return FALSE;
+  }
+}
+
+static gboolean gst_decodiff_inspect_set_info(GstVideoFilter* filter, GstCaps* incaps, GstVideoInfo* in_info,
+                                              GstCaps* outcaps, GstVideoInfo* out_info) {
+  try {
+    return inspect_set_info_impl(filter, incaps, in_info, outcaps, out_info);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(filter, CORE, NEGOTIATION, ("decodiffinspect: %s", e.what()), (NULL));
+    return FALSE;
+  }
+}
+
+static GstFlowReturn gst_decodiff_inspect_submit_input_buffer(GstBaseTransform* trans, gboolean is_discont,
+                                                              GstBuffer* input) {
+  try {
+    return inspect_submit_input_buffer_impl(trans, is_discont, input);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", e.what()), (NULL));
+    return GST_FLOW_ERROR;
+  }
+}
+
+static GstFlowReturn gst_decodiff_inspect_generate_output(GstBaseTransform* trans, GstBuffer** outbuf) {
+  try {
+    return inspect_generate_output_impl(trans, outbuf);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", e.what()), (NULL));
+    return GST_FLOW_ERROR;
+  }
 }
 
 static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
