@@ -18,6 +18,12 @@ int64_t dim_size(const c10::IValue& v, int64_t d) {
   return d < t.dim() ? t.size(d < 0 ? t.dim() + d : d) : 0;
 }
 
+// Inputs are only valid while the op starts; the MACs per output element are
+// taken then and the output size at the end.
+struct ConvContext : at::ObserverContext {
+  int64_t macs_per_output = 0;
+};
+
 bool is_attention(const std::string& name) { return name.find("scaled_dot_product") != std::string::npos; }
 
 std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction& fn) {
@@ -34,8 +40,14 @@ std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction& fn) {
     }
     return nullptr;
   }
-  if (g_attention_depth > 0) return nullptr;
+ if (g_attention_depth > 0) return nullptr;
   const auto in = fn.inputs();
+  if (name == "aten::convolution" && in.size() >= 2 && in[1].isTensor()) {
+    const auto& w = in[1].toTensor();  // [Cout, Cin/groups, kh, kw]
+    auto ctx = std::make_unique<ConvContext>();
+    ctx->macs_per_output = w.size(0) ? w.numel() / w.size(0) : 0;
+    return ctx;
+  }
   if (name == "aten::mm" && in.size() >= 2) {
     g_flops += 2 * numel(in[0]) * dim_size(in[1], 1);
   } else if (name == "aten::addmm" && in.size() >= 3) {
@@ -47,18 +59,17 @@ std::unique_ptr<at::ObserverContext> on_enter(const at::RecordFunction& fn) {
   return nullptr;
 }
 
-void on_exit(const at::RecordFunction& fn, at::ObserverContext*) {
+void on_exit(const at::RecordFunction& fn, at::ObserverContext* context) {
   const std::string name = fn.name();
   if (is_attention(name)) {
     --g_attention_depth;
     return;
   }
-  if (g_attention_depth > 0 || name != "aten::convolution") return;
-  const auto in = fn.inputs();
+  auto* conv = dynamic_cast<ConvContext*>(context);
+  if (!conv) return;
   const auto out = fn.outputs();
-  if (in.size() < 2 || out.empty() || !out[0].isTensor() || !in[1].isTensor()) return;
-  const auto& w = in[1].toTensor();  // [Cout, Cin/groups, kh, kw]: one output needs Cin/groups*kh*kw MACs
-  g_flops += 2 * out[0].toTensor().numel() * (w.numel() / w.size(0));
+  if (out.empty() || !out[0].isTensor()) return;
+  g_flops += 2 * out[0].toTensor().numel() * conv->macs_per_output;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "engine.h"
+#include "preprocess.h"
 #include "../common/test_data.h"
 
 namespace decodiff {
