@@ -821,6 +821,7 @@ TEST(Lifecycle, RepeatedNullPlayingCycles) {
     }
     if (i == 20) rss_after_warmup = rss_kib();
   }
+  ASSERT_GT(rss_after_warmup, 0) << "cannot read VmRSS from /proc/self/status";
   for (GstMessage* m : bus.pop_all(GST_MESSAGE_ANY)) gst_message_unref(m);
   long growth = rss_kib() - rss_after_warmup;
   std::printf("RSS growth over %d NULL<->PLAYING cycles: %ld KiB\n", cycles - 20, growth);
@@ -847,6 +848,7 @@ TEST(Lifecycle, ResidentMemoryStaysFlatOverTenThousandFrames) {
     gst_buffer_unref(out);
     if (i == 2000) rss_early = rss_kib();
   }
+  ASSERT_GT(rss_early, 0) << "cannot read VmRSS from /proc/self/status";
   long growth = rss_kib() - rss_early;
   std::printf("RSS growth over frames 2000..10000: %ld KiB\n", growth);
   EXPECT_LT(growth, 4 * 1024) << "RSS grew " << growth << " KiB over 8000 frames";
