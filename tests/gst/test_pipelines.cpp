@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -146,6 +148,43 @@ TEST(Pipeline, RecordThenReplayAFile) {
   auto lines = read_lines(jsonl);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(nlohmann::json::parse(lines[3])["pts"].get<int64_t>(), static_cast<int64_t>(3 * GST_SECOND / 5));
+}
+
+TEST(Pipeline, SyntheticVideoToFilesinkAndJsonl) {
+  SKIP_WITHOUT_TINY_MODEL();
+  const char* synth = std::getenv("DECODIFF_SYNTH");
+  if (!synth || !g_file_test(synth, G_FILE_TEST_IS_EXECUTABLE)) GTEST_SKIP() << "decodiff-synth is not built";
+  const std::string clip = scratch("avi"), labels = scratch("json"), out = scratch("out.avi"),
+                    jsonl = scratch("jsonl");
+  const std::string cmd = std::string(synth) +
+                          " --quiet video --category nut --parts 1 --width 128 --height 96 " +
+                          "--speed 40 --out \"" + clip + "\" --labels \"" + labels + "\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(labels);
+  const int frames = nlohmann::json::parse(in)["frame_count"].get<int>();
+  ASSERT_GT(frames, 0);
+  GstElement* p = launch("filesrc location=\"" + clip + "\" ! decodebin ! videoconvert ! decodiffinspect " +
+                         model_arg() + " results-location=\"" + jsonl +
+                         "\" ! videoconvert ! jpegenc ! avimux ! filesink location=\"" + out + "\"");
+  RunResult r = run_pipeline(p);
+  gst_object_unref(p);
+  EXPECT_TRUE(r.eos) << r.error;
+  EXPECT_EQ(read_lines(jsonl).size(), static_cast<size_t>(frames));  // every frame of the clip, once
+  // the annotated file decodes back to the same number of frames
+  GstElement* check =
+      launch("filesrc location=\"" + out + "\" ! decodebin ! videoconvert ! decodiffinspect " + model_arg() +
+             " interval=1000 overlay=none message=none ! fakesink name=s");
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(check), "s");
+  GstPad* pad = gst_element_get_static_pad(sink, "sink");
+  std::vector<GstDecodiffMeta> metas;
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, keep_meta, &metas, NULL);
+  r = run_pipeline(check);
+  EXPECT_TRUE(r.eos) << r.error;
+  EXPECT_EQ(metas.size(), static_cast<size_t>(frames));
+  for (auto& m : metas) g_free(m.regions);
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  gst_object_unref(check);
 }
 
 TEST(Pipeline, ExampleAppPrintsTheMeta) {
