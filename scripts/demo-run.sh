@@ -11,6 +11,7 @@
 #   DECODIFF_DEMO_PARTS     parts on the belt (default 6)
 #   DECODIFF_DEMO_INTERVAL  inspect every Nth frame (default 1: every frame)
 #   DECODIFF_DEMO_DEVICE    auto | cpu | cuda | cuda:N (default auto)
+#   DECODIFF_DEMO_ROI       inspect only "x,y,width,height" of each frame (default: the whole frame)
 #   DECODIFF_BUILD_DIR      build directory (default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ CLASS="${DECODIFF_DEMO_CLASS:-$CATEGORY}"
 PARTS="${DECODIFF_DEMO_PARTS:-6}"
 INTERVAL="${DECODIFF_DEMO_INTERVAL:-1}"
 DEVICE="${DECODIFF_DEMO_DEVICE:-auto}"
+ROI="${DECODIFF_DEMO_ROI:-}"
 BUILD="${DECODIFF_BUILD_DIR:-build}"
 OUT=out
 SYNTH="$BUILD/tools/synth/decodiff-synth"
@@ -61,7 +63,7 @@ start=$(date +%s.%N)
 gst-launch-1.0 -q -e \
   filesrc location="$CLIP" ! decodebin ! videoconvert ! \
   decodiffinspect model="$MODEL" class="$CLASS" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
-    message=none results-location="$RESULTS" ! \
+    ${ROI:+roi="$ROI"} message=none results-location="$RESULTS" ! \
   videoconvert ! video/x-raw,format=I420 ! "${ENCODER[@]}" ! mp4mux ! filesink location="$VIDEO" \
   >"$OUT/gst-launch.log" 2>&1 &
 pid=$!
