@@ -23,7 +23,7 @@ struct PatchSizeDistribution {
 //   28 (crop 224): {1,2,4,8,14} with {.3,.25,.2,.15,.1}
 //   32, 40 (crop 256, 320): {1,2,4,8,16} with {.3,.25,.2,.15,.1}
 //   48, 56, 64 (crop 384, 448, 512): {1,2,4,8,16,latent/2} with {.25,.2,.2,.15,.1,.1}
-// Sizes that do not divide the latent (16 for 40 and 56; the reference would fail
+// Sizes that do not divide the latent (8 for 28, 16 for 40 and 56; the reference would fail
 // on them) are dropped and the others' probabilities renormalised. Any other latent
 // size: the powers of two 1,2,4,... up to latent/2 that divide it, with the weights
 // .3,.25,.2,.15,.1 (.1 for further sizes) renormalised. Throws std::invalid_argument

@@ -284,7 +284,8 @@ void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::Adam
                                std::chrono::duration<double>(Clock::now() - start_).count();
   const std::string side = o_.out + ".optim.pt";
   torch::serialize::OutputArchive archive;
-  archive.write("phase", at::tensor(phase == "vae" ? int64_t{0} : int64_t{1}));
+  // 0: VAE optimiser state follows, 1: UNet optimiser state follows, 2: none (the VAE just finished).
+  archive.write("phase", at::tensor(!opt ? int64_t{2} : phase == "vae" ? int64_t{0} : int64_t{1}));
   if (opt) opt->save(archive);
   nn::UNetModel weights = unet_;
   if (ema_ && phase != "vae") {
@@ -561,10 +562,12 @@ TrainResult Run::go() {
       resume_archive_ = resume_archive_storage_.get();
       at::Tensor ph;
       resume_archive_->read("phase", ph);
-      resume_phase_ = ph.item<int64_t>() == 0 ? "vae" : "unet";
+      const int64_t code = ph.item<int64_t>();
+      resume_phase_ = code == 0 ? "vae" : code == 1 ? "unet" : "";
     }
     if (!cfg_.training.is_object()) cfg_.training = nlohmann::json::object();
     cfg_.training["elapsed_before_s"] = cfg_.training.value("elapsed_s", 0.0);
+    if (!o_.command_line.empty()) cfg_.training["resumed_with"].push_back(o_.command_line);
     o_.resize = cfg_.input.resize;  // the checkpoint's geometry wins
     o_.crop = cfg_.input.crop;
     data_ = gather_training_set(o_, cfg_.classes, o_.progress);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -16,17 +17,17 @@ class TempDir {
   explicit TempDir(const std::string& name)
       : path_(std::filesystem::temp_directory_path() /
               ("decodiff-train-test-" + name + "-" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
+    remove();
     std::filesystem::create_directories(path_);
   }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
+  ~TempDir() { remove(); }
   const std::filesystem::path& path() const { return path_; }
   std::string str() const { return path_.string(); }
 
  private:
+  // Not std::filesystem::remove_all: LibTorch exports its own copy of it, which
+  // crashes when it wins the symbol lookup in a binary that links LibTorch.
+  void remove() const { (void)std::system(("rm -rf '" + path_.string() + "'").c_str()); }
   std::filesystem::path path_;
 };
 

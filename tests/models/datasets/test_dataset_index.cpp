@@ -6,7 +6,7 @@
 #include "dataset_index.h"
 #include "temp_dir.h"
 
-using namespace decodiff::data;
+using decodiff::data::index_dataset;
 using decodiff::testing::solid;
 using decodiff::testing::TempDir;
 using decodiff::testing::write_image;
@@ -38,7 +38,7 @@ TEST(DatasetIndex, MvtecLayoutKeepsTheReferenceIds) {
   make_mvtec_class(dir.path(), "bottle");
   make_mvtec_class(dir.path(), "capsule");
   auto index = index_dataset(dir.str());
-  EXPECT_EQ(index.layout, Layout::kMvtec);
+  EXPECT_EQ(index.layout, decodiff::data::Layout::kMvtec);
   ASSERT_EQ(index.classes.size(), 15u);
   EXPECT_EQ(index.classes[0], "capsule");
   EXPECT_EQ(index.classes[1], "bottle");
@@ -83,7 +83,7 @@ TEST(DatasetIndex, OneMvtecClassFolder) {
   TempDir dir("one");
   make_mvtec_class(dir.path(), "screw");
   auto index = index_dataset((dir.path() / "screw").string());
-  EXPECT_EQ(index.layout, Layout::kMvtec);
+  EXPECT_EQ(index.layout, decodiff::data::Layout::kMvtec);
   EXPECT_EQ(index.train.size(), 2u);
   EXPECT_EQ(index.train[0].class_id, 12);
 }
@@ -95,7 +95,7 @@ TEST(DatasetIndex, FolderLayouts) {
   write_image(dir.path() / "a/z.png", solid(8, 1, 2, 3));
   std::ofstream(dir.path() / "a/notes.txt") << "not an image";
   auto index = index_dataset(dir.str());
-  EXPECT_EQ(index.layout, Layout::kFolder);
+  EXPECT_EQ(index.layout, decodiff::data::Layout::kFolder);
   EXPECT_EQ(index.classes, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(index.train.size(), 3u);
   EXPECT_TRUE(index.test.empty());
@@ -116,7 +116,7 @@ TEST(DatasetIndex, VisaCsv) {
          "pcb1,test,normal,pcb1/Data/Images/Normal/0001.JPG,\n"
          "pcb1,test,anomaly,pcb1/Data/Images/Anomaly/0002.JPG,pcb1/Data/Masks/Anomaly/0002.png\n";
   auto index = index_dataset(dir.str());
-  EXPECT_EQ(index.layout, Layout::kVisa);
+  EXPECT_EQ(index.layout, decodiff::data::Layout::kVisa);
   EXPECT_EQ(index.classes.size(), 12u);
   ASSERT_EQ(index.train.size(), 1u);
   EXPECT_EQ(index.train[0].class_id, 9);

@@ -6,7 +6,10 @@
 #include "image_loading.h"
 #include "temp_dir.h"
 
-using namespace decodiff::data;
+using decodiff::data::center_crop;
+using decodiff::data::load_mask;
+using decodiff::data::load_rgb_image;
+using decodiff::data::pillow_resize;
 using decodiff::testing::TempDir;
 using decodiff::testing::write_image;
 

@@ -89,7 +89,7 @@ train::TrainOptions small_options(const std::string& data, const std::string& ou
 class TrainEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new testing::TempDir("e2e");
+    dir_ = new decodiff::testing::TempDir("e2e");
     data::SynthOptions s;
     s.seed = 3;
     s.image_size = 64;
@@ -104,12 +104,12 @@ class TrainEndToEnd : public ::testing::Test {
     seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   static void TearDownTestSuite() { delete dir_; }
-  static testing::TempDir* dir_;
+  static decodiff::testing::TempDir* dir_;
   static std::string model_;
   static train::TrainResult result_;
   static double seconds_;
 };
-testing::TempDir* TrainEndToEnd::dir_ = nullptr;
+decodiff::testing::TempDir* TrainEndToEnd::dir_ = nullptr;
 std::string TrainEndToEnd::model_;
 train::TrainResult TrainEndToEnd::result_;
 double TrainEndToEnd::seconds_ = 0;
@@ -209,7 +209,7 @@ TEST_F(TrainEndToEnd, InterruptedRunLeavesALoadableCheckpoint) {
 }
 
 TEST(TrainCli, OneClearErrorPerBadInput) {
-  testing::TempDir dir("cli-errors");
+  decodiff::testing::TempDir dir("cli-errors");
   fs::create_directories(dir.path() / "empty/a");
   fs::create_directories(dir.path() / "bad/a");
   std::ofstream(dir.path() / "bad/a/broken.png") << "not an image";
