@@ -319,8 +319,10 @@ EvaluationResult evaluate(Scorer& scorer, const data::DatasetIndex& index, const
     remove_stashed_panel(p.stem);
     result.panels.push_back(p.relative);
   }
+  // Empty by now; fs::remove_all is avoided on purpose (libtorch.so exports a
+  // copy of it that crashes when it wins symbol resolution).
   std::error_code ec;
-  fs::remove_all(out_dir / "panels" / ".pending", ec);
+  fs::remove(out_dir / "panels" / ".pending", ec);
 
   // Curves: one line per class, the exact metric in the legend.
   const size_t nc = result.classes.size();

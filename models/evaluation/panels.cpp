@@ -78,14 +78,9 @@ cv::Mat render_panel(const PanelContent& c, double pixel_threshold, double image
     bgr.copyTo(panel(cv::Rect(x, header, tile, tile)));
     cv::putText(panel, titles[i], {x + 4, header - 9}, kFont, 0.6, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   }
-  const std::string map_note = "contour: map >= " + fmt("%.4f", pixel_threshold);
-  cv::putText(panel, map_note,
-              {gap + 3 * (tile + gap) + tile - 4 - cv::getTextSize(map_note, kFont, 0.45, 1, nullptr).width,
-               header - 9},
-              kFont, 0.45, cv::Scalar(90, 90, 90), 1, cv::LINE_AA);
-
   const int fy = header + tile + 20;
-  cv::putText(panel, c.caption, {gap + 4, fy}, kFont, 0.55, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  cv::putText(panel, c.caption + "      magenta outline: map >= " + fmt("%.4f", pixel_threshold),
+              {gap + 4, fy}, kFont, 0.55, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
   std::string line = "score " + fmt("%.4f", c.score) + "   label: " + (c.anomalous ? "anomalous" : "normal");
   cv::Scalar color(0, 0, 0);
   if (image_threshold >= 0) {

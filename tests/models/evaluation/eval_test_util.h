@@ -1,7 +1,9 @@
 // Tiny MVTec-layout datasets written by the tests, and running the command-line tools.
 #pragma once
 
+#include <ftw.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -18,6 +20,30 @@
 namespace eval_test {
 
 namespace fs = std::filesystem;
+
+// Recursive removal through libc: libtorch.so exports its own copy of
+// std::filesystem::remove_all, which crashes when it wins symbol resolution in a
+// torch-linked binary (observed with LibTorch 2.11).
+inline void remove_tree(const fs::path& root) {
+  nftw(
+      root.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+// A fresh folder under the system temp folder, removed with its contents at the end.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() / ("decodiff-test-" + name + "-" + std::to_string(::getpid()))) {
+    remove_tree(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { remove_tree(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
 
 struct WrittenImage {
   std::string path;
@@ -41,7 +67,7 @@ inline std::vector<WrittenImage> write_dataset(const fs::path& root, const std::
     cv::Mat rgb(size, size, CV_8UC3);
     for (int y = 0; y < size; ++y)
       for (int x = 0; x < size; ++x) rgb.at<cv::Vec3b>(y, x) = cv::Vec3b(pixel(rng), pixel(rng), pixel(rng));
-    *mask = cv::Mat::zeros(size, size, CV_8UC1);
+    *mask = cv::Mat(size, size, CV_8UC1, cv::Scalar(0));  // a new buffer: callers keep the previous masks
     if (defect) {
       const cv::Rect r(coord(rng), coord(rng), extent(rng), extent(rng));
       (*mask)(r).setTo(1);
@@ -58,7 +84,7 @@ inline std::vector<WrittenImage> write_dataset(const fs::path& root, const std::
     cv::imwrite(p.string(), bgr);
   };
   for (const std::string& c : classes) {
-    char name[16];
+    char name[32];
     cv::Mat mask;
     for (int i = 0; i < train; ++i) {
       std::snprintf(name, sizeof name, "%03d.png", i);

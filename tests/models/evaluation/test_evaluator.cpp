@@ -20,7 +20,6 @@
 #include "model_file.h"
 #include "panels.h"
 #include "report.h"
-#include "temp_folder.h"
 #include "test_data.h"
 
 namespace ev = decodiff::evaluation;
@@ -75,7 +74,7 @@ struct Expected {
 }  // namespace
 
 TEST(Evaluator, PerClassMetricsEqualCoreMetricsOnTheSameMaps) {
-  TempFolder tmp("eval-stub-metrics");
+  eval_test::TempDir tmp("eval-stub-metrics");
   const auto written = eval_test::write_dataset(tmp.path() / "data", {"alpha", "beta"}, kSize, 2, 5, 4);
   const auto index = decodiff::data::index_dataset((tmp.path() / "data").string());
   StubScorer scorer;
@@ -135,7 +134,7 @@ TEST(Evaluator, PerClassMetricsEqualCoreMetricsOnTheSameMaps) {
 }
 
 TEST(Evaluator, TableAndJsonCarryTheSameNumbers) {
-  TempFolder tmp("eval-stub-table");
+  eval_test::TempDir tmp("eval-stub-table");
   eval_test::write_dataset(tmp.path() / "data", {"alpha", "beta"}, kSize, 1, 3, 3);
   StubScorer scorer;
   const ev::EvaluationResult r = ev::evaluate(
@@ -196,7 +195,7 @@ TEST(Evaluator, MaxImagesKeepsAnEvenSpreadPerClass) {
 }
 
 TEST(Evaluator, CalibrationOnTheTestSplitIsThePooledF1Optimum) {
-  TempFolder tmp("eval-stub-calib");
+  eval_test::TempDir tmp("eval-stub-calib");
   const auto written = eval_test::write_dataset(tmp.path() / "data", {"alpha", "beta"}, kSize, 2, 4, 3);
   StubScorer scorer;
   ev::EvaluationOptions opt;
@@ -222,7 +221,7 @@ TEST(Evaluator, CalibrationOnTheTestSplitIsThePooledF1Optimum) {
 }
 
 TEST(Evaluator, CalibrationOnTrainIsAPercentileOfNormalScores) {
-  TempFolder tmp("eval-stub-pct");
+  eval_test::TempDir tmp("eval-stub-pct");
   eval_test::write_dataset(tmp.path() / "data", {"alpha"}, kSize, 5, 2, 2);
   StubScorer scorer;
   ev::EvaluationOptions opt;
@@ -233,7 +232,7 @@ TEST(Evaluator, CalibrationOnTrainIsAPercentileOfNormalScores) {
       ev::evaluate(scorer, decodiff::data::index_dataset((tmp.path() / "data").string()), opt);
   std::vector<float> scores, pixels;
   for (int i = 0; i < 5; ++i) {
-    char name[16];
+    char name[32];
     std::snprintf(name, sizeof name, "%03d.png", i);
     cv::Mat bgr = cv::imread((tmp.path() / "data" / "alpha" / "train" / "good" / name).string()), rgb;
     cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
@@ -276,7 +275,7 @@ TEST(Evaluator, CalibrationMethodNeedsTheRightData) {
 }
 
 TEST(Evaluator, PicturesShowEveryAnomalousImageAndASampleOfNormalOnes) {
-  TempFolder tmp("eval-stub-pictures");
+  eval_test::TempDir tmp("eval-stub-pictures");
   eval_test::write_dataset(tmp.path() / "data", {"alpha", "beta"}, kSize, 1, 5, 2);
   StubScorer scorer;
   ev::EvaluationOptions opt;
@@ -346,7 +345,7 @@ TEST(Evaluator, CurvePointsMatchTheExactAreas) {
 }
 
 TEST(Evaluator, ErrorsAreOneClearMessage) {
-  TempFolder tmp("eval-stub-errors");
+  eval_test::TempDir tmp("eval-stub-errors");
   StubScorer scorer;
   // A class the model does not know.
   eval_test::write_dataset(tmp.path() / "delta", {"delta"}, kSize, 1, 1, 1);
@@ -372,7 +371,7 @@ TEST(Evaluator, ErrorsAreOneClearMessage) {
 }
 
 TEST(Evaluator, WritingTheCalibrationKeepsTheTensorsAndTheRestOfTheMetadata) {
-  TempFolder tmp("eval-calib-file");
+  eval_test::TempDir tmp("eval-calib-file");
   const fs::path model = tmp.path() / "model.safetensors";
   fs::copy_file(decodiff::testing::golden_path("tiny_model.safetensors"), model);
   const nlohmann::json cal = {{"image_threshold", 0.8125},
