@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <opencv2/core/utils/logger.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -134,6 +135,8 @@ int main(int argc, char** argv) {
   o.command_line = cmd;
   // Our errors are one clear line; OpenCV's own warnings (e.g. about a bad video) would add more.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  setenv("OPENCV_FFMPEG_LOGLEVEL", "-8",
+         0);  // FFmpeg's own messages (AV_LOG_QUIET) unless the user asks for them
   decodiff::train::install_stop_signal_handlers();
   try {
     auto r = decodiff::train::train_model(o);
