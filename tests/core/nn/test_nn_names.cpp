@@ -3,6 +3,7 @@
 #include "nn/autoencoder_kl.h"
 #include "nn/module_utils.h"
 #include "nn/unet.h"
+#include "tiny_configs.h"
 
 #include <gtest/gtest.h>
 
@@ -57,24 +58,8 @@ void expect_same(const ShapeMap& expected, const ShapeMap& actual) {
   EXPECT_EQ(expected.size(), actual.size());
 }
 
-dn::UNetConfig tiny_unet() {
-  dn::UNetConfig c;
-  c.model_channels = 32;
-  c.num_heads = 4;
-  c.num_res_blocks = 1;
-  c.channel_mult = {1, 2, 4};
-  c.context_dim = 64;
-  c.ncls = 3;
-  return c;
-}
-
-dn::VaeConfig tiny_vae() {
-  dn::VaeConfig c;
-  c.block_out_channels = {32, 64, 64};
-  c.layers_per_block = 1;
-  c.norm_num_groups = 16;
-  return c;
-}
+using decodiff::nn::testing::tiny_unet;
+using decodiff::nn::testing::tiny_vae;
 
 }  // namespace
 

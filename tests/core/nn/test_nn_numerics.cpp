@@ -5,6 +5,7 @@
 #include "nn/autoencoder_kl.h"
 #include "nn/spatial_transformer.h"
 #include "nn/unet.h"
+#include "tiny_configs.h"
 
 #include <gtest/gtest.h>
 
@@ -19,24 +20,8 @@ namespace dn = decodiff::nn;
 
 namespace {
 
-dn::UNetConfig tiny_unet() {
-  dn::UNetConfig c;
-  c.model_channels = 32;
-  c.num_heads = 4;
-  c.num_res_blocks = 1;
-  c.channel_mult = {1, 2, 4};
-  c.context_dim = 64;
-  c.ncls = 3;
-  return c;
-}
-
-dn::VaeConfig tiny_vae() {
-  dn::VaeConfig c;
-  c.block_out_channels = {32, 64, 64};
-  c.layers_per_block = 1;
-  c.norm_num_groups = 16;
-  return c;
-}
+using decodiff::nn::testing::tiny_unet;
+using decodiff::nn::testing::tiny_vae;
 
 std::string golden(const std::string& file) {
   const char* src = std::getenv("DECODIFF_SOURCE_DIR");

@@ -8,12 +8,16 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <gtest/gtest.h>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -137,6 +141,31 @@ inline CommandResult run_command(const std::string& command, const fs::path& scr
 inline std::string tool(const std::string& relative) {
   const char* dir = std::getenv("DECODIFF_BUILD_DIR");
   return std::string(dir ? dir : ".") + "/" + relative;
+}
+
+// The rows after the header of decodiff-eval's table (classes + mean, seven
+// percentages each) equal report.json rounded to one decimal, cell by cell.
+inline void expect_table_rows_match_report(std::istream& lines, const nlohmann::json& report,
+                                           int expected_rows) {
+  const char* keys[7][2] = {{"image", "auroc"}, {"image", "ap"},     {"image", "f1_max"}, {"pixel", "auroc"},
+                            {"pixel", "ap"},    {"pixel", "f1_max"}, {"pixel", "aupro"}};
+  int rows = 0;
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '-') continue;
+    std::istringstream cells(line);
+    std::string name;
+    cells >> name;
+    const nlohmann::json& m = name == "mean" ? report.at("mean") : report.at("classes").at(name);
+    for (int c = 0; c < 7; ++c) {
+      double printed = 0;
+      ASSERT_TRUE(cells >> printed) << line;
+      const double value = m.at(keys[c][0]).at(keys[c][1]).get<double>();
+      EXPECT_NEAR(printed, std::round(value * 1000.0) / 10.0, 1e-9) << name << " " << keys[c][1];
+    }
+    ++rows;
+  }
+  EXPECT_EQ(rows, expected_rows);
 }
 
 }  // namespace eval_test

@@ -73,24 +73,7 @@ TEST(EvalCli, WritesTableReportScoresAndPictures) {
   std::string line;
   std::getline(lines, line);
   EXPECT_NE(line.find("I-AUROC"), std::string::npos);
-  const char* keys[7][2] = {{"image", "auroc"}, {"image", "ap"},     {"image", "f1_max"}, {"pixel", "auroc"},
-                            {"pixel", "ap"},    {"pixel", "f1_max"}, {"pixel", "aupro"}};
-  int rows = 0;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '-') continue;
-    std::istringstream cells(line);
-    std::string name;
-    cells >> name;
-    const nlohmann::json& m = name == "mean" ? report.at("mean") : report.at("classes").at(name);
-    for (int c = 0; c < 7; ++c) {
-      double printed = 0;
-      ASSERT_TRUE(cells >> printed) << line;
-      const double value = m.at(keys[c][0]).at(keys[c][1]).get<double>();
-      EXPECT_NEAR(printed, std::round(value * 1000.0) / 10.0, 1e-9) << name << " " << keys[c][1];
-    }
-    ++rows;
-  }
-  EXPECT_EQ(rows, 3);
+  eval_test::expect_table_rows_match_report(lines, report, 3);
 
   // scores.csv: every test image; its score is decodiff-infer's on the same image,
   // and the image metrics in the report are those of these scores.

@@ -148,24 +148,7 @@ TEST(Evaluator, TableAndJsonCarryTheSameNumbers) {
   EXPECT_EQ(line.substr(0, 5), "class");
   for (const char* col : {"I-AUROC", "I-AP", "I-F1max", "P-AUROC", "P-AP", "P-F1max", "AUPRO"})
     EXPECT_NE(line.find(col), std::string::npos) << col;
-  const char* keys[7][2] = {{"image", "auroc"}, {"image", "ap"},     {"image", "f1_max"}, {"pixel", "auroc"},
-                            {"pixel", "ap"},    {"pixel", "f1_max"}, {"pixel", "aupro"}};
-  int rows = 0;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '-') continue;
-    std::istringstream cells(line);
-    std::string name;
-    cells >> name;
-    const nlohmann::json& m = name == "mean" ? j.at("mean") : j.at("classes").at(name);
-    for (int c = 0; c < 7; ++c) {
-      double printed = 0;
-      ASSERT_TRUE(cells >> printed) << line;
-      const double value = m.at(keys[c][0]).at(keys[c][1]).get<double>();
-      EXPECT_NEAR(printed, std::round(value * 1000.0) / 10.0, 1e-9) << name << " " << keys[c][1];
-    }
-    ++rows;
-  }
-  EXPECT_EQ(rows, 3);
+  eval_test::expect_table_rows_match_report(lines, j, 3);
   EXPECT_EQ(j.at("table").at("rows").size(), 3u);
   EXPECT_NEAR(j.at("classes").at("beta").at("pixel").at("aupro_reference_approx").get<double>(),
               r.per_class[1].aupro_reference_approx, 1e-15);
