@@ -7,7 +7,9 @@
 # Environment:
 #   DECODIFF_DEMO_MODEL     model file (default models/default/decodiff-default.safetensors)
 #   DECODIFF_DEMO_CATEGORY  synthetic part category (default nut)
-#   DECODIFF_DEMO_CLASS     model class to inspect with (default: the category)
+#   DECODIFF_DEMO_CLASS     model class to inspect with (default: "<category>-line" when the
+#                           model has that class, a class trained on conveyor footage; else the category)
+#   DECODIFF_DEMO_THRESHOLD alarm threshold (default: calibrated on a normal-production clip, below)
 #   DECODIFF_DEMO_PARTS     parts on the belt (default 6)
 #   DECODIFF_DEMO_INTERVAL  inspect every Nth frame (default 1: every frame)
 #   DECODIFF_DEMO_DEVICE    auto | cpu | cuda | cuda:N (default auto)
@@ -18,7 +20,8 @@ cd "$(dirname "$0")/.."
 
 MODEL="${DECODIFF_DEMO_MODEL:-models/default/decodiff-default.safetensors}"
 CATEGORY="${DECODIFF_DEMO_CATEGORY:-nut}"
-CLASS="${DECODIFF_DEMO_CLASS:-$CATEGORY}"
+CLASS="${DECODIFF_DEMO_CLASS:-}"
+THRESHOLD="${DECODIFF_DEMO_THRESHOLD:-}"
 PARTS="${DECODIFF_DEMO_PARTS:-6}"
 INTERVAL="${DECODIFF_DEMO_INTERVAL:-1}"
 DEVICE="${DECODIFF_DEMO_DEVICE:-auto}"
@@ -36,6 +39,14 @@ fi
 export GST_PLUGIN_PATH="$PWD/$BUILD/gst-plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 gst-inspect-1.0 decodiffinspect >/dev/null 2>&1 || { say "error: decodiffinspect not found in $BUILD/gst-plugin"; exit 2; }
 
+if [[ -z "$CLASS" ]]; then
+  if python3 scripts/model_info.py "$MODEL" classes | grep -qx -- "$CATEGORY-line"; then
+    CLASS="$CATEGORY-line"
+  else
+    CLASS="$CATEGORY"
+  fi
+fi
+
 # 1. The inspection video (made once; reused while its parameters are unchanged).
 mkdir -p "$OUT/demo-video"
 CLIP="$OUT/demo-video/$CATEGORY-$PARTS.avi"
@@ -49,7 +60,29 @@ else
 fi
 TOTAL="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["frame_count"])' "$LABELS")"
 
-# 2. Replay it through the element (sync mode: every frame, deterministic).
+# 2. The alarm threshold, as on a real line: replay normal production (other
+# parts than the demo's, no defects) and put the threshold just above the
+# highest score it gave (DECODIFF_DEMO_THRESHOLD overrides).
+if [[ -z "$THRESHOLD" ]]; then
+  NORMAL_CLIP="$OUT/demo-video/$CATEGORY-normal.avi"
+  CALIB="$OUT/demo-video/$CATEGORY-normal-$CLASS${ROI:+-roi-${ROI//,/_}}.jsonl"
+  if [[ ! -f "$NORMAL_CLIP" ]]; then
+    "$SYNTH" video --category "$CATEGORY" --parts 3 --defect-fraction 0 --seed 8 --width 640 --height 480 \
+      --fps 30 --speed 12 --out "$NORMAL_CLIP" --labels "${NORMAL_CLIP%.avi}.json" >/dev/null
+  fi
+  if [[ ! -s "$CALIB" || "$MODEL" -nt "$CALIB" ]]; then
+    say "calibrating the alarm threshold on a normal-production clip ($NORMAL_CLIP)"
+    rm -f "$CALIB"
+    gst-launch-1.0 -q filesrc location="$NORMAL_CLIP" ! decodebin ! videoconvert ! \
+      decodiffinspect model="$MODEL" class="$CLASS" device="$DEVICE" interval="$INTERVAL" overlay=none \
+        ${ROI:+roi="$ROI"} message=none results-location="$CALIB" ! fakesink \
+      >"$OUT/gst-launch-calibration.log" 2>&1 || { say "error: the calibration replay failed:"; tail -n 5 "$OUT/gst-launch-calibration.log" >&2; exit 1; }
+  fi
+  THRESHOLD="$(python3 scripts/demo_summary.py --calibrate "$CALIB")"
+  say "threshold $THRESHOLD (1.1 x the highest score of $(wc -l <"$CALIB") normal frames)"
+fi
+
+# 3. Replay it through the element (sync mode: every frame, deterministic).
 if gst-inspect-1.0 x264enc >/dev/null 2>&1; then
   ENCODER=(x264enc speed-preset=veryfast bitrate=4000)
 else
@@ -63,6 +96,7 @@ start=$(date +%s.%N)
 gst-launch-1.0 -q -e \
   filesrc location="$CLIP" ! decodebin ! videoconvert ! \
   decodiffinspect model="$MODEL" class="$CLASS" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
+    threshold="$THRESHOLD" \
     ${ROI:+roi="$ROI"} message=none results-location="$RESULTS" ! \
   videoconvert ! video/x-raw,format=I420 ! "${ENCODER[@]}" ! mp4mux ! filesink location="$VIDEO" \
   >"$OUT/gst-launch.log" 2>&1 &
@@ -82,6 +116,7 @@ if ((status != 0)); then
   exit 1
 fi
 
-# 3. The summary.
+# 4. The summary.
 python3 scripts/demo_summary.py --results "$RESULTS" --labels "$LABELS" \
-  --seconds "$(python3 -c "print($end - $start)")" --video "$VIDEO" --interval "$INTERVAL"
+  --seconds "$(python3 -c "print($end - $start)")" --video "$VIDEO" --interval "$INTERVAL" \
+  --model "$MODEL" ${ROI:+--roi "$ROI"}

@@ -1,0 +1,279 @@
+// decodiff-bench-element: what the decodiffinspect element costs on top of the
+// bare engine (issue 7: "the element adds <= 5 % over the bare engine at the
+// same batch"). The same frames go, in alternating rounds, through
+// Engine::inspect (with the frame map the element also asks for) and through
+// appsrc ! decodiffinspect ! fakesink in sync mode; the medians of the two
+// per-frame times and their ratio are printed (and written as JSON).
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+#include <vector>
+
+#include "decodiff_config.h"
+#include "engine.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Deterministic frames with structure (gradients plus hashed noise), so the
+// overlay's contours and the encoder see something image-like.
+std::vector<std::vector<uint8_t>> make_frames(int count, int width, int height) {
+  std::vector<std::vector<uint8_t>> frames(static_cast<size_t>(count));
+  uint32_t state = 12345;
+  for (int f = 0; f < count; ++f) {
+    auto& px = frames[static_cast<size_t>(f)];
+    px.resize(static_cast<size_t>(width) * height * 3);
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x) {
+        state = state * 1664525u + 1013904223u;
+        const int noise = static_cast<int>(state >> 28);
+        uint8_t* p = &px[(static_cast<size_t>(y) * width + x) * 3];
+        p[0] = static_cast<uint8_t>((x * 255 / width + f * 7 + noise) & 255);
+        p[1] = static_cast<uint8_t>((y * 255 / height + noise) & 255);
+        p[2] = static_cast<uint8_t>(((x + y) / 4 + noise) & 255);
+      }
+  }
+  return frames;
+}
+
+// Counts buffers reaching fakesink.
+struct SinkCounter {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int count = 0;
+  Clock::time_point last;
+
+  static void on_handoff(GstElement*, GstBuffer*, GstPad*, gpointer self) {
+    auto* c = static_cast<SinkCounter*>(self);
+    std::lock_guard<std::mutex> lock(c->mutex);
+    ++c->count;
+    c->last = Clock::now();
+    c->changed.notify_all();
+  }
+  // Waits for `target` buffers in total; false when the pipeline failed first.
+  bool wait_for(int target, GstBus* bus) {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (count < target) {
+      if (changed.wait_for(lock, std::chrono::milliseconds(200)) == std::cv_status::timeout) {
+        lock.unlock();
+        GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+        if (msg) {
+          GError* err = nullptr;
+          gst_message_parse_error(msg, &err, nullptr);
+          std::cerr << "decodiff-bench-element: pipeline error: " << (err ? err->message : "?") << "\n";
+          if (err) g_error_free(err);
+          gst_message_unref(msg);
+          return false;
+        }
+        lock.lock();
+      }
+    }
+    return true;
+  }
+};
+
+class ElementPipeline {
+ public:
+  explicit ElementPipeline(const std::string& description) {
+    GError* err = nullptr;
+    pipeline_ = gst_parse_launch(description.c_str(), &err);
+    if (!pipeline_ || err) {
+      const std::string what = err ? err->message : "could not build the pipeline";
+      if (err) g_error_free(err);
+      throw std::runtime_error(what);
+    }
+    src_ = gst_bin_get_by_name(GST_BIN(pipeline_), "src");
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
+    g_signal_connect(sink, "handoff", G_CALLBACK(SinkCounter::on_handoff), &counter_);
+    gst_object_unref(sink);
+    bus_ = gst_element_get_bus(pipeline_);
+    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+      GstMessage* msg = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR);
+      std::string what = "the pipeline did not start";
+      if (msg) {
+        GError* e = nullptr;
+        gst_message_parse_error(msg, &e, nullptr);
+        if (e) what += std::string(": ") + e->message, g_error_free(e);
+        gst_message_unref(msg);
+      }
+      cleanup();
+      throw std::runtime_error(what);
+    }
+  }
+  ~ElementPipeline() { cleanup(); }
+
+  // Pushes the frames (copied into buffers before the clock starts) and
+  // returns the milliseconds until the last one reached the sink, or < 0.
+  double run_round(const std::vector<std::vector<uint8_t>>& frames) {
+    std::vector<GstBuffer*> buffers;
+    for (const auto& f : frames) {
+      GstBuffer* b = gst_buffer_new_allocate(nullptr, f.size(), nullptr);
+      gst_buffer_fill(b, 0, f.data(), f.size());
+      GST_BUFFER_PTS(b) = gst_util_uint64_scale(pushed_, GST_SECOND, 30);
+      GST_BUFFER_DURATION(b) = GST_SECOND / 30;
+      ++pushed_;
+      buffers.push_back(b);
+    }
+    const int target = pushed_;
+    const Clock::time_point t0 = Clock::now();
+    for (GstBuffer* b : buffers)
+      if (gst_app_src_push_buffer(GST_APP_SRC(src_), b) != GST_FLOW_OK) return -1;
+    if (!counter_.wait_for(target, bus_)) return -1;
+    std::lock_guard<std::mutex> lock(counter_.mutex);
+    return std::chrono::duration<double, std::milli>(counter_.last - t0).count();
+  }
+
+ private:
+  void cleanup() {
+    if (pipeline_) {
+      if (src_) gst_app_src_end_of_stream(GST_APP_SRC(src_));
+      gst_element_set_state(pipeline_, GST_STATE_NULL);
+      if (src_) gst_object_unref(src_);
+      if (bus_) gst_object_unref(bus_);
+      gst_object_unref(pipeline_);
+      pipeline_ = nullptr;
+    }
+  }
+  GstElement* pipeline_ = nullptr;
+  GstElement* src_ = nullptr;
+  GstBus* bus_ = nullptr;
+  SinkCounter counter_;
+  int pushed_ = 0;
+};
+
+bool element_available() {
+  GstElementFactory* f = gst_element_factory_find("decodiffinspect");
+  if (!f) {
+    // Not installed and no GST_PLUGIN_PATH: use the plugin of this build tree.
+    gst_registry_scan_path(gst_registry_get(), DECODIFF_PLUGIN_DIR);
+    f = gst_element_factory_find("decodiffinspect");
+  }
+  if (f) gst_object_unref(f);
+  return f != nullptr;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  CLI::App app{
+      "decodiff-bench-element: per-frame time of decodiffinspect (sync mode) against the bare engine on the "
+      "same "
+      "frames, in alternating rounds; prints the medians and the element's overhead"};
+  std::string model = std::string(DECODIFF_SOURCE_DIR) + "/models/default/decodiff-default.safetensors";
+  std::string device = "cpu", overlay = "heatmap", klass = "0", json_out;
+  int width = 640, height = 480, frames_per_round = 16, rounds = 5, batch = 1, threads = 0;
+  app.add_option("--model", model, "model file")->check(CLI::ExistingFile)->capture_default_str();
+  app.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
+  app.add_option("--class", klass, "class name or id")->capture_default_str();
+  app.add_option("--width", width, "frame width")->capture_default_str()->check(CLI::Range(16, 8192));
+  app.add_option("--height", height, "frame height")->capture_default_str()->check(CLI::Range(16, 8192));
+  app.add_option("--frames", frames_per_round, "frames per round")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--rounds", rounds, "rounds of each (alternating; the first of each is a warm-up)")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1000));
+  app.add_option("--batch", batch, "engine batch = the element's batch-size")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--overlay", overlay, "the element's overlay: heatmap, contour or none")
+      ->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads for LibTorch (0 = its default)");
+  app.add_option("--json", json_out, "write the results as JSON here");
+  CLI11_PARSE(app, argc, argv);
+  if (frames_per_round % batch != 0) {
+    std::cerr << "decodiff-bench-element: --frames must be a multiple of --batch\n";
+    return 2;
+  }
+  if (!element_available()) {
+    std::cerr << "decodiff-bench-element: the decodiffinspect element is not found (build the plugin or set "
+                 "GST_PLUGIN_PATH)\n";
+    return 2;
+  }
+
+  try {
+    using namespace decodiff;
+    if (threads > 0) at::set_num_threads(threads);
+    auto engine = Engine::load(model, EngineOptions{device, Precision::kFloat32});
+    const int class_id = engine->resolve_class(klass);
+    const auto frames = make_frames(frames_per_round, width, height);
+    std::vector<InspectRequest> requests(frames.size());
+    for (size_t i = 0; i < frames.size(); ++i) {
+      requests[i].frame = FrameView{frames[i].data(), width, height, int64_t(width) * 3, 3, {0, 1, 2}};
+      requests[i].class_id = class_id;
+    }
+    InspectOptions io;
+    io.want_frame_map = true;  // as the element asks
+
+    const std::string description =
+        "appsrc name=src format=time is-live=false max-bytes=0 caps=video/x-raw,format=RGB,width=" +
+        std::to_string(width) + ",height=" + std::to_string(height) +
+        ",framerate=30/1 ! decodiffinspect model=\"" + model + "\" device=" + device + " class=" + klass +
+        " mode=sync batch-size=" + std::to_string(batch) + " overlay=" + overlay +
+        " message=none ! fakesink name=sink signal-handoffs=true sync=false";
+    ElementPipeline pipeline(description);
+
+    std::vector<double> engine_ms, element_ms;
+    for (int r = 0; r < rounds; ++r) {
+      const Clock::time_point t0 = Clock::now();
+      for (size_t i = 0; i < requests.size(); i += static_cast<size_t>(batch))
+        engine->inspect(std::vector<InspectRequest>(requests.begin() + static_cast<long>(i),
+                                                    requests.begin() + static_cast<long>(i) + batch),
+                        io);
+      const double e =
+          std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / frames_per_round;
+      const double g = pipeline.run_round(frames);
+      if (g < 0) return 1;
+      std::cerr << "\rround " << r + 1 << "/" << rounds << (r == 0 ? " (warm-up)" : "          ")
+                << std::flush;
+      if (r == 0) continue;
+      engine_ms.push_back(e);
+      element_ms.push_back(g / frames_per_round);
+    }
+    std::cerr << "\r" << std::string(30, ' ') << "\r";
+    const double em = median(engine_ms), gm = median(element_ms), overhead = gm / em - 1.0;
+    std::cout << std::fixed << std::setprecision(2) << "frames " << width << "x" << height << ", batch "
+              << batch << ", overlay " << overlay << ", device " << device << ", " << rounds - 1
+              << " rounds of " << frames_per_round << " frames\n"
+              << "engine   ms/frame (median) " << em << "  frames/s " << 1000.0 / em << "\n"
+              << "element  ms/frame (median) " << gm << "  frames/s " << 1000.0 / gm << "\n"
+              << "element overhead " << std::setprecision(1) << 100.0 * overhead << " %\n";
+    if (!json_out.empty()) {
+      nlohmann::json j = {{"model", model},
+                          {"device", device},
+                          {"width", width},
+                          {"height", height},
+                          {"batch", batch},
+                          {"overlay", overlay},
+                          {"threads", at::get_num_threads()},
+                          {"engine_ms_per_frame", engine_ms},
+                          {"element_ms_per_frame", element_ms},
+                          {"engine_median_ms", em},
+                          {"element_median_ms", gm},
+                          {"overhead", overhead}};
+      std::ofstream(json_out) << j.dump(2) << "\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "decodiff-bench-element: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
