@@ -8,7 +8,7 @@ DeviationSampler::DeviationSampler(const NoiseSchedule& schedule, int reverse_st
 }
 
 at::Tensor DeviationSampler::correct(nn::UNetModel& unet, const at::Tensor& z, const at::Tensor& class_ids,
-                                     std::vector<at::Tensor>* trace) const {
+                                     const StepObserver& after_step) const {
   at::Tensor x = z;
   const int64_t batch = z.size(0);
   for (int i = static_cast<int>(timesteps_.size()) - 1; i >= 0; --i) {
@@ -21,7 +21,7 @@ at::Tensor DeviationSampler::correct(nn::UNetModel& unet, const at::Tensor& z, c
     const float s_t = static_cast<float>(sigmas_[i]);
     auto x0 = x - direction * s_t;
     x = i > 0 ? x0 + direction * static_cast<float>(sigmas_[i - 1]) : x0;
-    if (trace) trace->push_back(x);
+    if (after_step) after_step(static_cast<int>(timesteps_.size()) - 1 - i, x);
   }
   return x;
 }

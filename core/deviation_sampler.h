@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <vector>
 
 #include "nn/unet.h"
@@ -18,10 +19,13 @@ class DeviationSampler {
 
   const std::vector<int>& timesteps() const { return timesteps_; }
 
+  // Called after each reverse step with its index (0 = first) and the new x;
+  // the engine keeps the trace with it, the benchmark times the steps.
+  using StepObserver = std::function<void(int step, const at::Tensor& x)>;
+
   // z: [B, C, h, w] scaled latent; class_ids: [B] int64 on z's device.
-  // When `trace` is given, it receives x after every step.
   at::Tensor correct(nn::UNetModel& unet, const at::Tensor& z, const at::Tensor& class_ids,
-                     std::vector<at::Tensor>* trace = nullptr) const;
+                     const StepObserver& after_step = {}) const;
 
  private:
   std::vector<int> timesteps_;  // ascending, e.g. {0, 2, 4, 6, 8}

@@ -58,7 +58,8 @@ at::Device resolve_device(const std::string& name) {
       index = std::stoi(digits);
     }
     const int count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
-    if (count == 0) throw std::invalid_argument("device '" + name + "' requested but no CUDA GPU is available here");
+    if (count == 0)
+      throw std::invalid_argument("device '" + name + "' requested but no CUDA GPU is available here");
     if (index >= count)
       throw std::invalid_argument("device '" + name + "' requested but only " + std::to_string(count) +
                                   " CUDA device(s) exist");
@@ -75,7 +76,8 @@ std::shared_ptr<Engine> Engine::load(const std::string& model_path, const Engine
   return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options.precision));
 }
 
-std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOptions& options, const std::string& label) {
+std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOptions& options,
+                                           const std::string& label) {
   const at::Device device = resolve_device(options.device);
   if (device.is_cpu() && options.precision == Precision::kFloat16)
     throw std::invalid_argument("fp16 is not supported on the CPU (use fp32 or bf16)");
@@ -90,7 +92,8 @@ std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOption
 Engine::Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision)
     : model_(std::move(model)), model_path_(std::move(model_path)), device_(device), precision_(precision) {}
 
-EngineOutputs Engine::run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps, bool keep_steps) {
+EngineOutputs Engine::run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps,
+                          bool keep_steps) {
   std::lock_guard<std::mutex> lock(mutex_);
   return run_locked(input, class_ids, reverse_steps, keep_steps);
 }
@@ -123,7 +126,9 @@ EngineOutputs Engine::run_locked(const at::Tensor& input, const at::Tensor& clas
   const float scaling = static_cast<float>(cfg.vae.scaling_factor);
   auto moments = model_.vae->encode_moments(out.input.to(dtype));
   out.latent = moments.narrow(1, 0, latent_channels) * scaling;
-  out.latent_rec = sampler.correct(model_.unet, out.latent, ids, keep_steps ? &out.step_latents : nullptr);
+  DeviationSampler::StepObserver keep;
+  if (keep_steps) keep = [&out](int, const at::Tensor& x) { out.step_latents.push_back(x); };
+  out.latent_rec = sampler.correct(model_.unet, out.latent, ids, keep);
   // Both decodes in one batched call: [rec ; x0].
   const int64_t b = input.size(0);
   auto decoded = model_.vae->decode(at::cat({out.latent_rec, out.latent}) / scaling);
@@ -145,19 +150,21 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
     if (roi.x < 0 || roi.y < 0 || roi.x + roi.width > f.width || roi.y + roi.height > f.height)
       throw std::invalid_argument("roi " + std::to_string(roi.x) + "," + std::to_string(roi.y) + "," +
                                   std::to_string(roi.width) + "," + std::to_string(roi.height) +
-                                  " is outside the " + std::to_string(f.width) + "x" + std::to_string(f.height) +
-                                  " frame");
+                                  " is outside the " + std::to_string(f.width) + "x" +
+                                  std::to_string(f.height) + " frame");
     auto host = at::from_blob(const_cast<uint8_t*>(f.data), {f.height, f.width, f.pixel_stride},
                               {f.row_stride, f.pixel_stride, 1}, at::TensorOptions().dtype(at::kByte));
     host = host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width);
-    auto order = at::tensor({int64_t{f.channel_order[0]}, int64_t{f.channel_order[1]}, int64_t{f.channel_order[2]}});
+    auto order =
+        at::tensor({int64_t{f.channel_order[0]}, int64_t{f.channel_order[1]}, int64_t{f.channel_order[2]}});
     auto rgb = host.index_select(2, order).permute({2, 0, 1}).unsqueeze(0).contiguous();
     batch.push_back(resize_crop_normalize(rgb.to(device_), in.resize, in.crop));
   }
   return at::cat(batch);
 }
 
-std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& requests, const InspectOptions& options) {
+std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& requests,
+                                           const InspectOptions& options) {
   std::vector<InspectResult> results;
   if (requests.empty()) return results;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -165,12 +172,15 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
   auto input = preprocess(requests);
   std::vector<int64_t> ids;
   for (const auto& r : requests) ids.push_back(r.class_id);
-  auto out = run_locked(input, at::tensor(ids, at::TensorOptions().dtype(at::kLong)), options.reverse_steps, false);
+  auto out =
+      run_locked(input, at::tensor(ids, at::TensorOptions().dtype(at::kLong)), options.reverse_steps, false);
   auto fused = out.maps.fused.to(at::kCPU).contiguous();
   auto scores = out.maps.score.to(at::kCPU);
   at::Tensor rec;
   if (options.want_reconstruction)
-    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1}).to(at::kCPU);
+    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte))
+              .permute({0, 2, 3, 1})
+              .to(at::kCPU);
 
   const auto& in = model_.config.input;
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -191,8 +201,8 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
     res.crop_in_frame = Roi{res.inspected.x + x0, res.inspected.y + y0, w, h};
     if (options.want_frame_map) {
       auto map = at::zeros({res.inspected.height, res.inspected.width}, at::kFloat);
-      auto scaled = at::upsample_bilinear2d(res.anomaly_map.view({1, 1, in.crop, in.crop}), {h, w}, false)
-                        .view({h, w});
+      auto scaled =
+          at::upsample_bilinear2d(res.anomaly_map.view({1, 1, in.crop, in.crop}), {h, w}, false).view({h, w});
       const int hh = std::min(h, res.inspected.height - y0), ww = std::min(w, res.inspected.width - x0);
       map.narrow(0, y0, hh).narrow(1, x0, ww).copy_(scaled.narrow(0, 0, hh).narrow(1, 0, ww));
       res.frame_map = map;

@@ -25,7 +25,9 @@ void sync(const at::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index());
 }
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 int64_t peak_memory_bytes(const at::Device& d) {
 #if DECODIFF_HAVE_TORCH_CUDA
@@ -54,7 +56,9 @@ Stats Stats::of(std::vector<double> ms) {
   return s;
 }
 
-nlohmann::json Stats::to_json() const { return {{"median_ms", median}, {"p95_ms", p95}, {"min_ms", min}, {"max_ms", max}}; }
+nlohmann::json Stats::to_json() const {
+  return {{"median_ms", median}, {"p95_ms", p95}, {"min_ms", min}, {"max_ms", max}};
+}
 
 LoadedModel preset_model(const std::string& preset, int size, int ncls) {
   LoadedModel m;
@@ -68,7 +72,8 @@ LoadedModel preset_model(const std::string& preset, int size, int ncls) {
   return m;
 }
 
-nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<void(const std::string&)>& log) {
+nlohmann::json run_case(Engine& engine, const BenchCase& c,
+                        const std::function<void(const std::string&)>& log) {
   c10::InferenceMode guard;
   auto& model = engine.model();
   const auto& cfg = model.config;
@@ -82,7 +87,8 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<
   auto frames = (at::rand({c.batch, frame, frame, 3}) * 255).to(at::kByte).contiguous();
   std::vector<InspectRequest> requests(c.batch);
   for (int b = 0; b < c.batch; ++b) {
-    requests[b].frame = FrameView{frames[b].data_ptr<uint8_t>(), frame, frame, int64_t{frame} * 3, 3, {0, 1, 2}};
+    requests[b].frame =
+        FrameView{frames[b].data_ptr<uint8_t>(), frame, frame, int64_t{frame} * 3, 3, {0, 1, 2}};
     requests[b].class_id = b % static_cast<int>(cfg.classes.size());
   }
   auto ids = at::arange(c.batch, at::kLong).remainder(static_cast<int64_t>(cfg.classes.size())).to(dev);
@@ -103,18 +109,13 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<
     auto z = model.vae->encode_moments(input.to(dtype)).narrow(1, 0, cfg.vae.latent_channels) * scaling;
     sync(dev);
     if (keep) t_enc.push_back(ms_since(t));
-    at::Tensor x = z;
-    const auto& ts = sampler.timesteps();
-    for (int i = steps - 1; i >= 0; --i) {
-      t = Clock::now();
-      auto tt = at::full({c.batch}, ts[i], at::TensorOptions().dtype(at::kLong).device(dev));
-      auto d = model.unet->forward(x, tt, ids);
-      const float s = static_cast<float>(schedule.sigma(ts[i]));
-      const float s_next = i > 0 ? static_cast<float>(schedule.sigma(ts[i - 1])) : 0.f;
-      x = x - d * (s - s_next);
+    t = Clock::now();
+    // The engine's own correction loop, timed step by step.
+    const at::Tensor x = sampler.correct(model.unet, z, ids, [&](int step, const at::Tensor&) {
       sync(dev);
-      if (keep) t_unet[steps - 1 - i].push_back(ms_since(t));
-    }
+      if (keep) t_unet[static_cast<size_t>(step)].push_back(ms_since(t));
+      t = Clock::now();
+    });
     t = Clock::now();
     auto decoded = model.vae->decode(at::cat({x, z}) / scaling);
     sync(dev);
@@ -133,8 +134,9 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c, const std::function<
     auto out = engine.run(input, ids, steps);
     auto score = out.maps.score.to(at::kCPU);
     if (keep) t_e2e.push_back(ms_since(t) + t_pre.back());
-    if (log) log("iteration " + std::to_string(it + 1) + "/" + std::to_string(c.warmup + c.iterations) +
-                 (keep ? "" : " (warm-up)"));
+    if (log)
+      log("iteration " + std::to_string(it + 1) + "/" + std::to_string(c.warmup + c.iterations) +
+          (keep ? "" : " (warm-up)"));
   }
 
   int64_t flops = 0;
