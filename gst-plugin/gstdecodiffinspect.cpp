@@ -22,6 +22,7 @@
 
 #include "decodiff_config.h"
 #include "decodiffmeta.h"
+#include "error_text.h"
 #include "inspector.h"
 #include "overlay.h"
 #include "result.h"
@@ -456,7 +457,7 @@ static GstFlowReturn process_pending(GstDecodiffInspect* self, bool force) {
         test_delay(st);
         inspections = st->inspector->inspect(views, st->class_id, st->roi, st->steps);
       } catch (const std::exception& e) {
-        error = e.what();
+        error = decodiff::error_text(e);
       }
     } else {
       error = "cannot map an input buffer for reading";
@@ -516,7 +517,7 @@ static void live_worker(GstDecodiffInspect* self) {
       result = make_result(self, std::move(inspections.front()), job.frame, job.pts, view.width, view.height);
       publish(self, *result);
     } catch (const std::exception& e) {
-      error = e.what();
+      error = decodiff::error_text(e);
     }
 
     lock.lock();
@@ -638,10 +639,10 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
   try {
     st->inspector = decodiff::gst::Inspector::open(options, &loaded);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(
-        self, RESOURCE, OPEN_READ,
-        ("Cannot load model %s on device %s: %s", options.model.c_str(), options.device.c_str(), e.what()),
-        (NULL));
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Cannot load model %s on device %s: %s", options.model.c_str(), options.device.c_str(),
+                       decodiff::error_text(e).c_str()),
+                      (NULL));
     return FALSE;
   }
   if (loaded)
@@ -956,7 +957,8 @@ static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
   try {
     return inspect_start_impl(trans);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(trans, LIBRARY, INIT, ("decodiffinspect failed to start: %s", e.what()), (NULL));
+    GST_ELEMENT_ERROR(trans, LIBRARY, INIT,
+                      ("decodiffinspect failed to start: %s", decodiff::error_text(e).c_str()), (NULL));
     return FALSE;
   }
 }
@@ -966,7 +968,8 @@ static gboolean gst_decodiff_inspect_set_info(GstVideoFilter* filter, GstCaps* i
   try {
     return inspect_set_info_impl(filter, incaps, in_info, outcaps, out_info);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(filter, CORE, NEGOTIATION, ("decodiffinspect: %s", e.what()), (NULL));
+    GST_ELEMENT_ERROR(filter, CORE, NEGOTIATION, ("decodiffinspect: %s", decodiff::error_text(e).c_str()),
+                      (NULL));
     return FALSE;
   }
 }
@@ -976,7 +979,8 @@ static GstFlowReturn gst_decodiff_inspect_submit_input_buffer(GstBaseTransform* 
   try {
     return inspect_submit_input_buffer_impl(trans, is_discont, input);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", e.what()), (NULL));
+    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", decodiff::error_text(e).c_str()),
+                      (NULL));
     return GST_FLOW_ERROR;
   }
 }
@@ -985,7 +989,8 @@ static GstFlowReturn gst_decodiff_inspect_generate_output(GstBaseTransform* tran
   try {
     return inspect_generate_output_impl(trans, outbuf);
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", e.what()), (NULL));
+    GST_ELEMENT_ERROR(trans, STREAM, FAILED, ("decodiffinspect: %s", decodiff::error_text(e).c_str()),
+                      (NULL));
     return GST_FLOW_ERROR;
   }
 }

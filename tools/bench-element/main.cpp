@@ -21,6 +21,7 @@
 
 #include "decodiff_config.h"
 #include "engine.h"
+#include "error_text.h"
 
 namespace {
 
@@ -272,7 +273,7 @@ int main(int argc, char** argv) {
       std::ofstream(json_out) << j.dump(2) << "\n";
     }
   } catch (const std::exception& e) {
-    std::cerr << "decodiff-bench-element: " << e.what() << "\n";
+    std::cerr << "decodiff-bench-element: error: " << decodiff::error_text(e) << "\n";
     return 1;
   }
   return 0;

@@ -1,7 +1,7 @@
 // decodiff-bench: how fast the engine runs, stage by stage (issue 7).
+#include <torch/cuda.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <torch/cuda.h>
 
 #include <fstream>
 #include <iomanip>
@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "bench_runner.h"
+#include "error_text.h"
 
 namespace {
 
@@ -24,18 +25,18 @@ void print_row(const nlohmann::json& r) {
   std::cout << std::left << std::setw(8) << r["device"].get<std::string>() << std::setw(6)
             << r["precision"].get<std::string>() << std::right << std::setw(6) << r["batch"].get<int>()
             << std::fixed << std::setprecision(2) << std::setw(12) << r["ms_per_frame_median"].get<double>()
-            << std::setw(12) << r["end_to_end"]["p95_ms"].get<double>() / r["batch"].get<int>() << std::setw(10)
-            << r["frames_per_s"].get<double>() << std::setw(10) << std::setprecision(1)
+            << std::setw(12) << r["end_to_end"]["p95_ms"].get<double>() / r["batch"].get<int>()
+            << std::setw(10) << r["frames_per_s"].get<double>() << std::setw(10) << std::setprecision(1)
             << r["flops_per_frame"].get<double>() * 1e-9 << std::setw(10) << r["gflops_per_s"].get<double>()
             << std::setw(10) << r["peak_memory_bytes"].get<double>() / (1 << 20) << "\n";
   const auto& st = r["stages"];
   std::cout << "    stages (median ms per batch): preprocess " << std::setprecision(2)
-            << st["preprocess"]["median_ms"].get<double>() << ", encode " << st["encode"]["median_ms"].get<double>()
-            << ", unet";
+            << st["preprocess"]["median_ms"].get<double>() << ", encode "
+            << st["encode"]["median_ms"].get<double>() << ", unet";
   for (const auto& u : st["unet_steps"]) std::cout << " " << u["median_ms"].get<double>();
   std::cout << ", decode x2 " << st["decode_both"]["median_ms"].get<double>() << ", map "
-            << st["anomaly_map"]["median_ms"].get<double>() << ", download " << st["download"]["median_ms"].get<double>()
-            << "\n";
+            << st["anomaly_map"]["median_ms"].get<double>() << ", download "
+            << st["download"]["median_ms"].get<double>() << "\n";
 }
 
 }  // namespace
@@ -44,8 +45,10 @@ int main(int argc, char** argv) {
   CLI::App app{"decodiff-bench: milliseconds per frame, frames/s, FLOPs and memory of the DeCo-Diff engine"};
   std::string model, preset = "XS", device = "auto", precisions = "fp32", batches = "1", json_out;
   int size = 256, steps = 0, iterations = 10, warmup = 2, threads = 0;
-  app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")->check(CLI::ExistingFile);
-  app.add_option("--preset", preset, "UNet preset XS, S, M, L or XL (without --model)")->capture_default_str();
+  app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")
+      ->check(CLI::ExistingFile);
+  app.add_option("--preset", preset, "UNet preset XS, S, M, L or XL (without --model)")
+      ->capture_default_str();
   app.add_option("--size", size, "crop size in pixels (without --model)")->capture_default_str();
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--precision", precisions, "comma-separated: fp32, fp16, bf16")->capture_default_str();
@@ -66,11 +69,13 @@ int main(int argc, char** argv) {
     std::cout << "device  prec   batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr   GFLOP/s  peak MiB\n";
     for (const auto& p : split(precisions)) {
       const EngineOptions options{device, parse_precision(p)};
-      auto engine = model.empty() ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
-                                  : Engine::load(model, options);
+      auto engine = model.empty()
+                        ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
+                        : Engine::load(model, options);
       for (const auto& b : split(batches)) {
         bench::BenchCase c{std::stoi(b), options.precision, steps, warmup, iterations};
-        auto r = bench::run_case(*engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
+        auto r = bench::run_case(
+            *engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
         std::cerr << "\r" << std::string(40, ' ') << "\r";
         print_row(r);
         report["cases"].push_back(r);
@@ -83,9 +88,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
-    std::cerr << "decodiff-bench: error: " << msg << std::endl;
+    std::cerr << "decodiff-bench: error: " << decodiff::error_text(e) << std::endl;
     return 1;
   }
 }

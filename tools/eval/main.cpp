@@ -14,6 +14,7 @@
 #include "decodiff_config.h"
 #include "engine.h"
 #include "engine_scorer.h"
+#include "error_text.h"
 #include "evaluator.h"
 #include "report.h"
 
@@ -209,10 +210,7 @@ int main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos)
-      msg = msg.substr(0, nl);  // c10 appends a backtrace
-    std::cerr << "decodiff-eval: error: " << msg << std::endl;
+    std::cerr << "decodiff-eval: error: " << decodiff::error_text(e) << std::endl;
     return 1;
   }
 }

@@ -7,14 +7,16 @@
 #include <chrono>
 #include <iostream>
 
-#include "engine.h"
-#include "io/safetensors.h"
 #include "../common/visualize.h"
+#include "engine.h"
+#include "error_text.h"
+#include "io/safetensors.h"
 
 namespace {
 
 struct Args {
-  std::string model, image, input_tensor, class_name = "0", device = "auto", precision = "fp32", dump, heatmap;
+  std::string model, image, input_tensor, class_name = "0", device = "auto", precision = "fp32", dump,
+                                          heatmap;
   int steps = 0;
   double threshold = -1;
 };
@@ -30,19 +32,23 @@ int run(const Args& a) {
   if (!a.input_tensor.empty()) {
     auto content = io::read_safetensors(a.input_tensor);
     auto it = content.tensors.find("input");
-    if (it == content.tensors.end()) throw std::invalid_argument(a.input_tensor + ": no tensor named 'input'");
+    if (it == content.tensors.end())
+      throw std::invalid_argument(a.input_tensor + ": no tensor named 'input'");
     input = it->second;
-    if (input.dim() != 4 || input.size(0) != 1 || input.size(1) != 3 || input.size(2) != crop || input.size(3) != crop)
-      throw std::invalid_argument(a.input_tensor + ": tensor 'input' must be 1x3x" + std::to_string(crop) + "x" +
-                                  std::to_string(crop));
-    if (input.scalar_type() != at::kFloat) throw std::invalid_argument(a.input_tensor + ": tensor 'input' must be float32");
+    if (input.dim() != 4 || input.size(0) != 1 || input.size(1) != 3 || input.size(2) != crop ||
+        input.size(3) != crop)
+      throw std::invalid_argument(a.input_tensor + ": tensor 'input' must be 1x3x" + std::to_string(crop) +
+                                  "x" + std::to_string(crop));
+    if (input.scalar_type() != at::kFloat)
+      throw std::invalid_argument(a.input_tensor + ": tensor 'input' must be float32");
   } else {
     cv::Mat bgr;
     try {
       bgr = cv::imread(a.image, cv::IMREAD_COLOR);
     } catch (const cv::Exception&) {
     }
-    if (bgr.empty()) throw std::invalid_argument(a.image + ": cannot read the image (missing file or unknown format)");
+    if (bgr.empty())
+      throw std::invalid_argument(a.image + ": cannot read the image (missing file or unknown format)");
     InspectRequest req;
     req.frame = FrameView{bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, {2, 1, 0}};
     req.class_id = class_id;
@@ -52,7 +58,8 @@ int run(const Args& a) {
   const auto start = std::chrono::steady_clock::now();
   auto out = engine->run(input, at::tensor({int64_t{class_id}}), a.steps);
   const float score = out.maps.score[0].item<float>();
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   std::optional<double> threshold = engine->image_threshold();
   if (a.threshold >= 0) threshold = a.threshold;
@@ -95,8 +102,9 @@ int main(int argc, char** argv) {
   Args a;
   app.add_option("--model", a.model, "model file (.safetensors)")->required()->check(CLI::ExistingFile);
   auto* image = app.add_option("--image", a.image, "image file (PNG, JPEG, ...), any size");
-  auto* tensor = app.add_option("--input-tensor", a.input_tensor,
-                                "safetensors file with tensor 'input' (1x3xCxC float32 in [-1,1]); skips pre-processing");
+  auto* tensor = app.add_option(
+      "--input-tensor", a.input_tensor,
+      "safetensors file with tensor 'input' (1x3xCxC float32 in [-1,1]); skips pre-processing");
   image->excludes(tensor);
   app.add_option("--class", a.class_name, "class name or id (default 0)");
   app.add_option("--device", a.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
@@ -114,9 +122,7 @@ int main(int argc, char** argv) {
   try {
     return run(a);
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);  // c10 appends a backtrace
-    std::cerr << "decodiff-infer: error: " << msg << std::endl;
+    std::cerr << "decodiff-infer: error: " << decodiff::error_text(e) << std::endl;
     return 1;
   }
 }

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "error_text.h"
 #include "trainer.h"
 
 namespace {
@@ -154,7 +155,7 @@ int main(int argc, char** argv) {
               << r.steps_done << " steps, epoch loss " << r.first_loss << " -> " << r.last_loss << ")\n";
     return 0;
   } catch (const std::exception& e) {
-    std::cerr << "decodiff-train: error: " << e.what() << "\n";
+    std::cerr << "decodiff-train: error: " << decodiff::error_text(e) << "\n";
     return 1;
   }
 }
