@@ -79,7 +79,7 @@ if [[ -z "$THRESHOLD" ]]; then
       >"$OUT/gst-launch-calibration.log" 2>&1 || { say "error: the calibration replay failed:"; tail -n 5 "$OUT/gst-launch-calibration.log" >&2; exit 1; }
   fi
   THRESHOLD="$(python3 scripts/demo_summary.py --calibrate "$CALIB")"
-  say "threshold $THRESHOLD (1.1 x the highest score of $(wc -l <"$CALIB") normal frames)"
+  say "threshold $THRESHOLD (1.1 x the highest score of $(wc -l <"$CALIB") normal frames, at most half-way to 1)"
 fi
 
 # 3. Replay it through the element (sync mode: every frame, deterministic).

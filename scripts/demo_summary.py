@@ -19,7 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_info  # noqa: E402
 
-# --calibrate: the threshold is this factor times the highest normal score.
+# --calibrate: the threshold is this factor times the highest normal score,
+# but at most half-way from it to 1 (the element's thresholds are in [0, 1]).
 CALIBRATION_MARGIN = 1.1
 
 
@@ -60,7 +61,8 @@ def calibrate(path):
     scores = [r["score"] for r in load_results(path).values()]
     if not scores:
         sys.exit(f"demo_summary: {path}: no results to calibrate on")
-    print(f"{CALIBRATION_MARGIN * max(scores):.4f}")
+    top = max(scores)
+    print(f"{min(CALIBRATION_MARGIN * top, 0.5 * (1.0 + top)):.4f}")
     return 0
 
 
