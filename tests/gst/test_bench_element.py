@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""decodiff-bench-element runs the tiny model through the bare engine and the
+element, alternating, and reports what it measured: one per-frame time per
+timed round for each, medians that are the medians of those lists, and the
+overhead computed from the medians. (No speed is asserted: timing belongs in
+benchmarks, not tests.)"""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+bench, src = sys.argv[1], os.environ["DECODIFF_SOURCE_DIR"]
+model = os.path.join(src, "tests/data/golden/tiny_model.safetensors")
+with tempfile.TemporaryDirectory() as tmp:
+    out_json = os.path.join(tmp, "bench.json")
+    p = subprocess.run([bench, "--model", model, "--width", "96", "--height", "80", "--frames", "2", "--rounds", "3",
+                        "--batch", "2", "--threads", "1", "--json", out_json], capture_output=True, text=True,
+                       timeout=300)
+    print(p.stdout, p.stderr)
+    if p.returncode != 0:
+        sys.exit(f"decodiff-bench-element failed with {p.returncode}")
+    r = json.load(open(out_json))
+    ok = (len(r["engine_ms_per_frame"]) == 2 and len(r["element_ms_per_frame"]) == 2
+          and all(v > 0 for v in r["engine_ms_per_frame"] + r["element_ms_per_frame"])
+          and abs(r["engine_median_ms"] - statistics.median(r["engine_ms_per_frame"])) < 1e-9
+          and abs(r["element_median_ms"] - statistics.median(r["element_ms_per_frame"])) < 1e-9
+          and abs(r["overhead"] - (r["element_median_ms"] / r["engine_median_ms"] - 1)) < 1e-9
+          and r["batch"] == 2 and r["width"] == 96 and "element overhead" in p.stdout)
+    sys.exit(0 if ok else f"unexpected report: {json.dumps(r)}")
