@@ -5,9 +5,9 @@
 
 #include <thread>
 
+#include "../common/test_data.h"
 #include "engine.h"
 #include "preprocess.h"
-#include "../common/test_data.h"
 
 namespace decodiff {
 namespace {
@@ -115,7 +115,8 @@ TEST_F(EngineParity, ConcurrentCallersGetTheSameAnswer) {
   std::vector<double> diffs(3);
   std::vector<std::thread> threads;
   for (int i = 0; i < 3; ++i)
-    threads.emplace_back([&, i] { diffs[i] = max_abs_diff(engine().run(e("input"), e("class_ids")).maps.fused, reference); });
+    threads.emplace_back(
+        [&, i] { diffs[i] = max_abs_diff(engine().run(e("input"), e("class_ids")).maps.fused, reference); });
   for (auto& t : threads) t.join();
   for (double d : diffs) EXPECT_EQ(d, 0.0);
 }
@@ -150,8 +151,8 @@ TEST(EngineDevices, CudaParity) {
     auto out = engine->run(expected.tensors.at("input"), expected.tensors.at("class_ids"));
     const double diff = max_abs_diff(out.maps.fused, expected.tensors.at("anomaly_map"));
     RecordProperty("cuda_" + to_string(precision) + "_max_diff", std::to_string(diff));
-    // TF32 is off by default in LibTorch for convolutions' fp32 path? cuDNN may use it: allow 1e-3 in fp32.
-    EXPECT_LE(diff, precision == Precision::kFloat32 ? 1e-3 : 0.15) << to_string(precision);
+    // fp32 on CUDA runs without TF32 (Engine switches it off), so it must meet the CPU tolerance.
+    EXPECT_LE(diff, precision == Precision::kFloat32 ? 1e-4 : 0.15) << to_string(precision);
   }
 }
 
