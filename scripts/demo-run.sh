@@ -30,7 +30,7 @@ BUILD="${DECODIFF_BUILD_DIR:-build}"
 OUT=out
 # LibTorch's OpenMP threads spin while they wait; on a small CPU they fight the
 # decoder and encoder threads of the pipeline (2 cores: 2.0 frames/s with the
-# default thread count, 4.6 with one). Set OMP_NUM_THREADS to override.
+# default thread count, 4.0 with one). Set OMP_NUM_THREADS to override.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 SYNTH="$BUILD/tools/synth/decodiff-synth"
 say() { echo "demo: $*" >&2; }
