@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "deviation_sampler.h"
+#include "nn/module_utils.h"
 #include "preprocess.h"
 
 namespace decodiff {
@@ -28,6 +29,24 @@ std::string to_string(Precision p) {
       return "bf16";
     default:
       return "fp32";
+  }
+}
+
+Layout parse_layout(const std::string& name) {
+  if (name == "auto") return Layout::kAuto;
+  if (name == "contiguous") return Layout::kContiguous;
+  if (name == "channels-last" || name == "channels_last") return Layout::kChannelsLast;
+  throw std::invalid_argument("unknown layout '" + name + "' (use auto, contiguous or channels-last)");
+}
+
+std::string to_string(Layout layout) {
+  switch (layout) {
+    case Layout::kContiguous:
+      return "contiguous";
+    case Layout::kChannelsLast:
+      return "channels-last";
+    default:
+      return "auto";
   }
 }
 
@@ -78,6 +97,9 @@ at::Device prepare_device(const EngineOptions& options) {
   const at::Device device = resolve_device(options.device);
   if (device.is_cpu() && options.precision == Precision::kFloat16)
     throw std::invalid_argument("fp16 is not supported on the CPU (use fp32 or bf16)");
+  if (!device.is_cuda() && (options.cuda_graphs || options.cudnn_benchmark || options.pinned_copies))
+    throw std::invalid_argument("CUDA graphs, cuDNN benchmarking and pinned copies need a CUDA device, not " +
+                                device.str());
   if (device.is_cuda() && options.precision == Precision::kFloat32) {
     for (at::Float32Op op : {at::Float32Op::CONV, at::Float32Op::MATMUL})
       at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, op, at::Float32Precision::IEEE);
@@ -90,7 +112,7 @@ at::Device prepare_device(const EngineOptions& options) {
 std::shared_ptr<Engine> Engine::load(const std::string& model_path, const EngineOptions& options) {
   const at::Device device = prepare_device(options);
   LoadedModel model = load_model_file(model_path, device, scalar_type(options.precision));
-  return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options.precision));
+  return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options));
 }
 
 std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOptions& options,
@@ -101,11 +123,24 @@ std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOption
   model.vae->eval();
   model.unet->to(device, scalar_type(options.precision));
   model.vae->to(device, scalar_type(options.precision));
-  return std::shared_ptr<Engine>(new Engine(std::move(model), label, device, options.precision));
+  return std::shared_ptr<Engine>(new Engine(std::move(model), label, device, options));
 }
 
-Engine::Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision)
-    : model_(std::move(model)), model_path_(std::move(model_path)), device_(device), precision_(precision) {}
+Engine::Engine(LoadedModel model, std::string model_path, at::Device device, const EngineOptions& options)
+    : model_(std::move(model)),
+      model_path_(std::move(model_path)),
+      device_(device),
+      precision_(options.precision),
+      layout_(options.layout),
+      options_(options),
+      transfer_(std::make_unique<HostTransfer>(device, options.pinned_copies)) {
+  if (layout_ == Layout::kAuto) layout_ = Layout::kContiguous;
+  options_.layout = layout_;
+  if (options_.cudnn_benchmark) at::globalContext().setBenchmarkCuDNN(true);
+  const bool channels_last = layout_ == Layout::kChannelsLast;
+  nn::set_weight_layout(*model_.unet, channels_last);
+  nn::set_weight_layout(*model_.vae, channels_last);
+}
 
 EngineOutputs Engine::run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps,
                           bool keep_steps) {
@@ -130,27 +165,51 @@ EngineOutputs Engine::run_locked(const at::Tensor& input, const at::Tensor& clas
   if (ids.numel() && (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= n_classes))
     throw std::invalid_argument("class id outside 0.." + std::to_string(n_classes - 1));
   ids = ids.to(device_);
-
   const int steps = reverse_steps > 0 ? reverse_steps : cfg.diffusion.reverse_steps;
-  DeviationSampler sampler(NoiseSchedule(cfg.diffusion.steps, cfg.diffusion.schedule), steps);
+  // Fails here, before any capture, when the step count cannot be respaced.
+  respaced_timesteps(cfg.diffusion.steps, steps);
 
-  const auto dtype = scalar_type(precision_);
   EngineOutputs out;
   out.input = input.to(device_, at::kFloat);
-  const auto latent_channels = cfg.vae.latent_channels;
-  const float scaling = static_cast<float>(cfg.vae.scaling_factor);
-  auto moments = model_.vae->encode_moments(out.input.to(dtype));
-  out.latent = moments.narrow(1, 0, latent_channels) * scaling;
-  DeviationSampler::StepObserver keep;
-  if (keep_steps) keep = [&out](int, const at::Tensor& x) { out.step_latents.push_back(x); };
-  out.latent_rec = sampler.correct(model_.unet, out.latent, ids, keep);
-  // Both decodes in one batched call: [rec ; x0].
+  std::vector<at::Tensor> r;
   const int64_t b = input.size(0);
-  auto decoded = model_.vae->decode(at::cat({out.latent_rec, out.latent}) / scaling);
-  out.image_rec = decoded.narrow(0, 0, b);
-  out.image_x0 = decoded.narrow(0, b, b);
+  constexpr size_t kMaxGraphs = 8;  // each holds its own activation memory
+  const auto key = std::make_pair(b, steps);
+  if (options_.cuda_graphs && !keep_steps && (graphs_.count(key) || graphs_.size() < kMaxGraphs)) {
+    auto it = graphs_.find(key);
+    if (it == graphs_.end()) {
+      auto fn = [this, steps](const std::vector<at::Tensor>& in) {
+        return correct_and_decode(in[0], in[1], steps, {});
+      };
+      it =
+          graphs_.emplace(key, std::make_unique<GraphedFunction>(fn, std::vector<at::Tensor>{out.input, ids}))
+              .first;
+    }
+    r = (*it->second)({out.input, ids});
+  } else {
+    DeviationSampler::StepObserver keep;
+    if (keep_steps) keep = [&out](int, const at::Tensor& x) { out.step_latents.push_back(x); };
+    r = correct_and_decode(out.input, ids, steps, keep);
+  }
+  out.latent = r[0];
+  out.latent_rec = r[1];
+  out.image_rec = r[2].narrow(0, 0, b);
+  out.image_x0 = r[2].narrow(0, b, b);
   out.maps = compute_anomaly_maps(out.image_rec, out.image_x0, out.latent_rec, out.latent, cfg.anomaly_map);
   return out;
+}
+
+std::vector<at::Tensor> Engine::correct_and_decode(const at::Tensor& input, const at::Tensor& ids, int steps,
+                                                   const DeviationSampler::StepObserver& after_step) {
+  const auto& cfg = model_.config;
+  const DeviationSampler sampler(NoiseSchedule(cfg.diffusion.steps, cfg.diffusion.schedule), steps);
+  const float scaling = static_cast<float>(cfg.vae.scaling_factor);
+  auto moments = model_.vae->encode_moments(input.to(scalar_type(precision_)));
+  auto latent = moments.narrow(1, 0, cfg.vae.latent_channels) * scaling;
+  auto latent_rec = sampler.correct(model_.unet, latent, ids, after_step);
+  // Both decodes in one batched call: [rec ; x0].
+  auto decoded = model_.vae->decode(at::cat({latent_rec, latent}) / scaling);
+  return {latent, latent_rec, decoded};
 }
 
 at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
@@ -173,7 +232,7 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
     auto order =
         at::tensor({int64_t{f.channel_order[0]}, int64_t{f.channel_order[1]}, int64_t{f.channel_order[2]}});
     auto rgb = host.index_select(2, order).permute({2, 0, 1}).unsqueeze(0).contiguous();
-    batch.push_back(resize_crop_normalize(rgb.to(device_), in.resize, in.crop));
+    batch.push_back(resize_crop_normalize(transfer_->upload(rgb), in.resize, in.crop));
   }
   return at::cat(batch);
 }
@@ -189,13 +248,12 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
   for (const auto& r : requests) ids.push_back(r.class_id);
   auto out =
       run_locked(input, at::tensor(ids, at::TensorOptions().dtype(at::kLong)), options.reverse_steps, false);
-  auto fused = out.maps.fused.to(at::kCPU).contiguous();
-  auto scores = out.maps.score.to(at::kCPU);
+  auto fused = transfer_->download(out.maps.fused).contiguous();
+  auto scores = transfer_->download(out.maps.score);
   at::Tensor rec;
   if (options.want_reconstruction)
-    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte))
-              .permute({0, 2, 3, 1})
-              .to(at::kCPU);
+    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1});
+  if (rec.defined()) rec = transfer_->download(rec);
 
   const auto& in = model_.config.input;
   for (size_t i = 0; i < requests.size(); ++i) {

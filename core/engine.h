@@ -9,6 +9,8 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +18,9 @@
 #include <vector>
 
 #include "anomaly_map.h"
+#include "cuda_graph.h"
+#include "deviation_sampler.h"
+#include "host_transfer.h"
 #include "model_config.h"
 #include "model_file.h"
 
@@ -25,9 +30,29 @@ enum class Precision { kFloat32, kFloat16, kBFloat16 };
 Precision parse_precision(const std::string& name);  // "fp32"|"float32", "fp16"|"float16", "bf16"|"bfloat16"
 std::string to_string(Precision p);
 
+// Memory layout of the networks' convolution weights and activations.
+// kAuto is what benchmarks showed fastest: contiguous. On this project's
+// 2-core CPU channels-last made single convolutions faster but the whole
+// UNet, encoder and decoder no faster (benchmarks/README.md); on CUDA it is
+// still to be measured (decodiff-bench --layout contiguous,channels-last).
+enum class Layout { kAuto, kContiguous, kChannelsLast };
+Layout parse_layout(const std::string& name);  // "auto", "contiguous", "channels-last"
+std::string to_string(Layout layout);
+
+// The CUDA switches are off by default until decodiff-bench on a GPU shows a
+// gain (issue 7; scripts/device-check.sh measures each).
 struct EngineOptions {
   std::string device = "auto";  // "auto" (cuda:0 when available, else cpu), "cpu", "cuda", "cuda:N"
   Precision precision = Precision::kFloat32;
+  Layout layout = Layout::kAuto;
+  // CUDA only: replay encode + correction + decodes as one captured graph per
+  // (batch, reverse steps); the first call of each shape pays the capture.
+  bool cuda_graphs = false;
+  // CUDA only: let cuDNN time its algorithms for each new shape (process-wide).
+  bool cudnn_benchmark = false;
+  // CUDA only: frames go up and maps come down through pinned host buffers
+  // with asynchronous copies on a dedicated copy stream.
+  bool pinned_copies = false;
 };
 
 // Parses and checks a device string; throws std::invalid_argument with one
@@ -67,8 +92,8 @@ struct InspectOptions {
 struct InspectResult {
   float score = 0;  // max of the anomaly map
   int class_id = 0;
-  at::Tensor anomaly_map;     // [crop, crop] float32, CPU, in [0, 1]
-  at::Tensor frame_map;       // [roi h, roi w] float32, CPU: the map on the inspected region; 0 outside the crop
+  at::Tensor anomaly_map;  // [crop, crop] float32, CPU, in [0, 1]
+  at::Tensor frame_map;    // [roi h, roi w] float32, CPU: the map on the inspected region; 0 outside the crop
   at::Tensor reconstruction;  // [crop, crop, 3] uint8 RGB, CPU (when requested)
   Roi inspected;              // the region actually inspected (frame coordinates)
   Roi crop_in_frame;          // where the model's center crop lies in frame coordinates
@@ -76,12 +101,12 @@ struct InspectResult {
 
 // Everything the tensor path computes (decodiff-infer --dump, parity tests).
 struct EngineOutputs {
-  at::Tensor input;        // [B, 3, crop, crop] in [-1, 1]
-  at::Tensor latent;       // z = mean(encode(input)) * scaling_factor
-  at::Tensor latent_rec;   // corrected latent
-  at::Tensor image_x0;     // decode(z)
-  at::Tensor image_rec;    // decode(latent_rec)
-  AnomalyMaps maps;        // pixel / latent / fused / score
+  at::Tensor input;                      // [B, 3, crop, crop] in [-1, 1]
+  at::Tensor latent;                     // z = mean(encode(input)) * scaling_factor
+  at::Tensor latent_rec;                 // corrected latent
+  at::Tensor image_x0;                   // decode(z)
+  at::Tensor image_rec;                  // decode(latent_rec)
+  AnomalyMaps maps;                      // pixel / latent / fused / score
   std::vector<at::Tensor> step_latents;  // x after each reverse step (when requested)
 };
 
@@ -102,12 +127,16 @@ class Engine {
   const std::string& model_path() const { return model_path_; }
   at::Device device() const { return device_; }
   Precision precision() const { return precision_; }
+  // The layout in use (kAuto resolved): kContiguous or kChannelsLast.
+  Layout layout() const { return layout_; }
+  const EngineOptions& options() const { return options_; }
   int resolve_class(const std::string& name_or_id) const { return model_.config.class_id(name_or_id); }
   // The calibrated image threshold, if the model file has one.
   std::optional<double> image_threshold() const { return model_.config.calibration.image_threshold; }
 
   // Inspects a batch of frames (any sizes; each with its own class and ROI).
-  std::vector<InspectResult> inspect(const std::vector<InspectRequest>& requests, const InspectOptions& options = {});
+  std::vector<InspectResult> inspect(const std::vector<InspectRequest>& requests,
+                                     const InspectOptions& options = {});
 
   // The tensor path: input [B, 3, crop, crop] in [-1, 1] (any device/dtype),
   // class_ids [B] int64. Results stay on the engine's device.
@@ -119,13 +148,21 @@ class Engine {
   at::Tensor preprocess(const std::vector<InspectRequest>& requests);
 
  private:
-  Engine(LoadedModel model, std::string model_path, at::Device device, Precision precision);
-  EngineOutputs run_locked(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps, bool keep_steps);
+  Engine(LoadedModel model, std::string model_path, at::Device device, const EngineOptions& options);
+  EngineOutputs run_locked(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps,
+                           bool keep_steps);
+  // encode, correct, decode both: {latent, latent_rec, decoded [rec; x0]}; no host synchronisation.
+  std::vector<at::Tensor> correct_and_decode(const at::Tensor& input, const at::Tensor& ids, int steps,
+                                             const DeviationSampler::StepObserver& after_step);
 
   LoadedModel model_;
   std::string model_path_;
   at::Device device_;
   Precision precision_;
+  Layout layout_;
+  EngineOptions options_;
+  std::map<std::pair<int64_t, int>, std::unique_ptr<GraphedFunction>> graphs_;  // by (batch, steps)
+  std::unique_ptr<HostTransfer> transfer_;
   std::mutex mutex_;
 };
 

@@ -39,8 +39,8 @@ class ResnetBlockImpl : public torch::nn::Module {
     }
   }
   at::Tensor forward(const at::Tensor& x) {
-    at::Tensor h = conv1->forward(at::silu(norm1->forward(x)));
-    h = conv2->forward(at::silu(norm2->forward(h)));
+    at::Tensor h = conv1->forward(at::silu(detail::group_norm(norm1, x)));
+    h = conv2->forward(at::silu(detail::group_norm(norm2, h)));
     return (shortcut ? shortcut->forward(x) : x) + h;
   }
   torch::nn::GroupNorm norm1{nullptr}, norm2{nullptr};
@@ -62,7 +62,7 @@ class MidAttentionImpl : public torch::nn::Module {
   }
   at::Tensor forward(const at::Tensor& x) {
     const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-    at::Tensor t = group_norm->forward(x).view({b, c, h * w}).transpose(1, 2);  // [B, HW, C]
+    at::Tensor t = detail::group_norm(group_norm, x).view({b, c, h * w}).transpose(1, 2);  // [B, HW, C]
     // One head: [B, 1, HW, C]
     at::Tensor o = at::scaled_dot_product_attention(
         to_q->forward(t).unsqueeze(1), to_k->forward(t).unsqueeze(1), to_v->forward(t).unsqueeze(1));
@@ -153,7 +153,7 @@ class VaeEncoderImpl : public torch::nn::Module {
     at::Tensor h = conv_in->forward(x);
     for (auto& b : blocks) h = b->forward(h);
     h = mid->forward(h);
-    return conv_out->forward(at::silu(norm_out->forward(h)));
+    return conv_out->forward(at::silu(detail::group_norm(norm_out, h)));
   }
   torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
   std::vector<ResampleBlock> blocks;
@@ -181,7 +181,7 @@ class VaeDecoderImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& z) {
     at::Tensor h = mid->forward(conv_in->forward(z));
     for (auto& b : blocks) h = b->forward(h);
-    return conv_out->forward(at::silu(norm_out->forward(h)));
+    return conv_out->forward(at::silu(detail::group_norm(norm_out, h)));
   }
   torch::nn::Conv2d conv_in{nullptr}, conv_out{nullptr};
   std::vector<ResampleBlock> blocks;

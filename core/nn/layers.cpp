@@ -6,14 +6,23 @@
 
 namespace decodiff::nn::detail {
 
-at::Tensor group_norm_f32(const torch::nn::GroupNorm& norm, const at::Tensor& x) {
+at::Tensor group_norm(const torch::nn::GroupNorm& norm, const at::Tensor& x) {
   const auto& opt = norm->options;
-  if (x.scalar_type() == at::kFloat && norm->weight.scalar_type() == at::kFloat) {
+  if (!x.is_cpu() || x.is_contiguous())
     return at::group_norm(x, opt.num_groups(), norm->weight, norm->bias, opt.eps());
-  }
-  return at::group_norm(x.to(at::kFloat), opt.num_groups(), norm->weight.to(at::kFloat),
-                        norm->bias.to(at::kFloat), opt.eps())
-      .to(x.scalar_type());
+  return at::group_norm(x.contiguous(), opt.num_groups(), norm->weight, norm->bias, opt.eps())
+      .contiguous(x.suggest_memory_format());
+}
+
+at::Tensor group_norm_f32(const torch::nn::GroupNorm& norm, const at::Tensor& x) {
+  if (x.scalar_type() == at::kFloat && norm->weight.scalar_type() == at::kFloat) return group_norm(norm, x);
+  const auto& opt = norm->options;
+  auto x32 = x.to(at::kFloat);
+  if (x32.is_cpu()) x32 = x32.contiguous();
+  return at::group_norm(x32, opt.num_groups(), norm->weight.to(at::kFloat), norm->bias.to(at::kFloat),
+                        opt.eps())
+      .to(x.scalar_type())
+      .contiguous(x.suggest_memory_format());
 }
 
 void zero_parameters(torch::nn::Module& module) {

@@ -92,7 +92,7 @@ SpatialTransformerImpl::SpatialTransformerImpl(int64_t channels, int64_t heads, 
 
 at::Tensor SpatialTransformerImpl::forward(const at::Tensor& x, const at::Tensor& context) {
   const int64_t b = x.size(0), h = x.size(2), w = x.size(3);
-  at::Tensor t = proj_in->forward(norm->forward(x));
+  at::Tensor t = proj_in->forward(detail::group_norm(norm, x));
   const int64_t c = t.size(1);
   t = t.flatten(2).transpose(1, 2);  // [B, HW, C]
   for (const auto& block : *transformer_blocks)

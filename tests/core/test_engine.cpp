@@ -67,8 +67,10 @@ TEST_F(EngineParity, IllegalStepCountIsRejected) {
 
 TEST_F(EngineParity, ScoreIsTheMaximumOfTheMap) {
   auto out = engine().run(e("input"), e("class_ids"));
-  for (int i = 0; i < 2; ++i)
-    EXPECT_FLOAT_EQ(out.maps.score[i].item<float>(), e("anomaly_map")[i].max().item<float>());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(out.maps.score[i].item<float>(), out.maps.fused[i].max().item<float>());
+    EXPECT_NEAR(out.maps.score[i].item<float>(), e("anomaly_map")[i].max().item<float>(), kFp32Tolerance);
+  }
 }
 
 TEST_F(EngineParity, BadInputsGiveClearErrors) {
@@ -130,6 +132,40 @@ TEST_F(EngineParity, BFloat16StaysCloseOnCpu) {
   EXPECT_LE(diff, 0.15);
 }
 
+TEST_F(EngineParity, ChannelsLastLayoutMatchesTheReference) {
+  auto cl = Engine::load(testing::golden_path("tiny_model.safetensors"),
+                         {"cpu", Precision::kFloat32, Layout::kChannelsLast});
+  ASSERT_EQ(cl->layout(), Layout::kChannelsLast);
+  int channels_last_weights = 0;
+  for (const auto& p : cl->model().vae->parameters())
+    if (p.dim() == 4)
+      channels_last_weights += p.is_contiguous(at::MemoryFormat::ChannelsLast) && !p.is_contiguous();
+  EXPECT_GT(channels_last_weights, 0) << "the layout was not applied";
+  auto out = cl->run(e("input"), e("class_ids"), 5);
+  EXPECT_TRUE(out.image_x0.is_contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_LE(max_abs_diff(out.latent, e("latent")), kFp32Tolerance);
+  EXPECT_LE(max_abs_diff(out.latent_rec, e("latent_rec")), kFp32Tolerance);
+  EXPECT_LE(max_abs_diff(out.image_rec, e("image_rec")), kFp32Tolerance);
+  EXPECT_LE(max_abs_diff(out.maps.fused, e("anomaly_map")), kFp32Tolerance);
+  EXPECT_EQ(engine().layout(), Layout::kContiguous);  // kAuto resolves to the measured-fastest layout
+}
+
+TEST(EngineOptionsCheck, CudaOnlySwitchesAreRefusedOnTheCpu) {
+  for (int which = 0; which < 3; ++which) {
+    EngineOptions o{"cpu", Precision::kFloat32};
+    (which == 0 ? o.cuda_graphs : which == 1 ? o.cudnn_benchmark : o.pinned_copies) = true;
+    try {
+      Engine::load(testing::golden_path("tiny_model.safetensors"), o);
+      FAIL() << "switch " << which << " accepted on the CPU";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("need a CUDA device"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_layout("channels-last"), Layout::kChannelsLast);
+  EXPECT_EQ(to_string(parse_layout("contiguous")), "contiguous");
+  EXPECT_THROW(parse_layout("nhwc"), std::invalid_argument);
+}
+
 TEST(EngineDevices, UnavailableDevicesAreRefusedClearly) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is present; this checks the no-GPU message";
   try {
@@ -153,6 +189,51 @@ TEST(EngineDevices, CudaParity) {
     RecordProperty("cuda_" + to_string(precision) + "_max_diff", std::to_string(diff));
     // fp32 on CUDA runs without TF32 (Engine switches it off), so it must meet the CPU tolerance.
     EXPECT_LE(diff, precision == Precision::kFloat32 ? 1e-4 : 0.15) << to_string(precision);
+  }
+}
+
+// CUDA graphs, pinned copies and cuDNN autotuning must not change the answer:
+// replayed graphs give the eager path's maps, also for a second input and for
+// a second batch size (a second captured graph).
+TEST(EngineDevices, CudaGraphsAndPinnedCopiesMatchEager) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU on this machine";
+  auto expected = testing::load_golden("tiny_expected.safetensors");
+  const auto& input = expected.tensors.at("input");
+  const auto& ids = expected.tensors.at("class_ids");
+  for (auto precision : {Precision::kFloat32, Precision::kFloat16}) {
+    for (auto layout : {Layout::kContiguous, Layout::kChannelsLast}) {
+      EngineOptions eager_options{"cuda", precision, layout};
+      EngineOptions fast_options = eager_options;
+      fast_options.cuda_graphs = fast_options.pinned_copies = fast_options.cudnn_benchmark = true;
+      auto eager = Engine::load(testing::golden_path("tiny_model.safetensors"), eager_options);
+      auto fast = Engine::load(testing::golden_path("tiny_model.safetensors"), fast_options);
+      const std::string label = to_string(precision) + " " + to_string(layout);
+      for (int round = 0; round < 3; ++round) {
+        auto x = round == 1 ? input.flip(3) : input;
+        auto a = eager->run(x, ids);
+        auto b = fast->run(x, ids);
+        EXPECT_LE(max_abs_diff(a.maps.fused, b.maps.fused), precision == Precision::kFloat32 ? 1e-5 : 2e-3)
+            << label << " round " << round;
+      }
+      auto one_a = eager->run(input.narrow(0, 0, 1), ids.narrow(0, 0, 1));
+      auto one_b = fast->run(input.narrow(0, 0, 1), ids.narrow(0, 0, 1));
+      EXPECT_LE(max_abs_diff(one_a.maps.fused, one_b.maps.fused),
+                precision == Precision::kFloat32 ? 1e-5 : 2e-3)
+          << label << " batch 1";
+      if (precision == Precision::kFloat32) {
+        EXPECT_LE(max_abs_diff(one_b.maps.fused, expected.tensors.at("anomaly_map").narrow(0, 0, 1)), 1e-4);
+      }
+      // The frame path goes through the pinned upload and download.
+      std::vector<uint8_t> pixels(48 * 40 * 3);
+      for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 37) % 251);
+      InspectRequest r;
+      r.frame = FrameView{pixels.data(), 48, 40, 48 * 3, 3, {0, 1, 2}};
+      auto ra = eager->inspect({r});
+      auto rb = fast->inspect({r});
+      EXPECT_NEAR(ra[0].score, rb[0].score, precision == Precision::kFloat32 ? 1e-5 : 2e-3) << label;
+      EXPECT_LE(max_abs_diff(ra[0].frame_map, rb[0].frame_map),
+                precision == Precision::kFloat32 ? 1e-5 : 2e-3);
+    }
   }
 }
 

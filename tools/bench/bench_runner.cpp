@@ -143,7 +143,7 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c,
   {
     auto input = engine.preprocess(requests);
     FlopCounter counter;
-    engine.run(input, ids, steps);
+    engine.run(input, ids, steps, /*keep_steps=*/true);  // eager even with CUDA graphs, so every op is seen
     flops = counter.flops();
   }
   const Stats e2e = Stats::of(t_e2e);
@@ -158,6 +158,10 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c,
   stages["unet_steps"] = unet_steps;
   return {{"device", dev.str()},
           {"precision", to_string(engine.precision())},
+          {"layout", to_string(engine.layout())},
+          {"cuda_graphs", engine.options().cuda_graphs},
+          {"cudnn_benchmark", engine.options().cudnn_benchmark},
+          {"pinned_copies", engine.options().pinned_copies},
           {"batch", c.batch},
           {"steps", steps},
           {"crop", cfg.input.crop},

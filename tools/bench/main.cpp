@@ -23,10 +23,12 @@ std::vector<std::string> split(const std::string& s) {
 
 void print_row(const nlohmann::json& r) {
   std::cout << std::left << std::setw(8) << r["device"].get<std::string>() << std::setw(6)
-            << r["precision"].get<std::string>() << std::right << std::setw(6) << r["batch"].get<int>()
-            << std::fixed << std::setprecision(2) << std::setw(12) << r["ms_per_frame_median"].get<double>()
-            << std::setw(12) << r["end_to_end"]["p95_ms"].get<double>() / r["batch"].get<int>()
-            << std::setw(10) << r["frames_per_s"].get<double>() << std::setw(10) << std::setprecision(1)
+            << r["precision"].get<std::string>() << std::setw(15) << r["layout"].get<std::string>()
+            << std::setw(7) << (r["cuda_graphs"].get<bool>() ? "graph" : "eager") << std::right
+            << std::setw(6) << r["batch"].get<int>() << std::fixed << std::setprecision(2) << std::setw(12)
+            << r["ms_per_frame_median"].get<double>() << std::setw(12)
+            << r["end_to_end"]["p95_ms"].get<double>() / r["batch"].get<int>() << std::setw(10)
+            << r["frames_per_s"].get<double>() << std::setw(10) << std::setprecision(1)
             << r["flops_per_frame"].get<double>() * 1e-9 << std::setw(10) << r["gflops_per_s"].get<double>()
             << std::setw(10) << r["peak_memory_bytes"].get<double>() / (1 << 20) << "\n";
   const auto& st = r["stages"];
@@ -43,8 +45,11 @@ void print_row(const nlohmann::json& r) {
 
 int main(int argc, char** argv) {
   CLI::App app{"decodiff-bench: milliseconds per frame, frames/s, FLOPs and memory of the DeCo-Diff engine"};
-  std::string model, preset = "XS", device = "auto", precisions = "fp32", batches = "1", json_out;
+  std::string model, preset = "XS", device = "auto", precisions = "fp32", batches = "1", layouts = "auto",
+                     json_out;
   int size = 256, steps = 0, iterations = 10, warmup = 2, threads = 0;
+  std::string graph_modes = "off";
+  bool cudnn_benchmark = false, pinned_copies = false;
   app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")
       ->check(CLI::ExistingFile);
   app.add_option("--preset", preset, "UNet preset XS, S, M, L or XL (without --model)")
@@ -52,6 +57,12 @@ int main(int argc, char** argv) {
   app.add_option("--size", size, "crop size in pixels (without --model)")->capture_default_str();
   app.add_option("--device", device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--precision", precisions, "comma-separated: fp32, fp16, bf16")->capture_default_str();
+  app.add_option("--layout", layouts, "comma-separated: auto, contiguous, channels-last")
+      ->capture_default_str();
+  app.add_option("--cuda-graphs", graph_modes, "CUDA graphs for the correction, comma-separated: off, on")
+      ->capture_default_str();
+  app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN autotune its algorithms (CUDA)");
+  app.add_flag("--pinned-copies", pinned_copies, "pinned host buffers and asynchronous copies (CUDA)");
   app.add_option("--batch", batches, "comma-separated batch sizes")->capture_default_str();
   app.add_option("--steps", steps, "reverse steps R (default: the model's)");
   app.add_option("--iterations", iterations, "timed iterations per case")->capture_default_str();
@@ -66,9 +77,18 @@ int main(int argc, char** argv) {
     nlohmann::json report = {{"model", model.empty() ? "preset " + preset : model},
                              {"threads", at::get_num_threads()},
                              {"cases", nlohmann::json::array()}};
-    std::cout << "device  prec   batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr   GFLOP/s  peak MiB\n";
-    for (const auto& p : split(precisions)) {
-      const EngineOptions options{device, parse_precision(p)};
+    // Every combination of precision, layout and graph mode, in that order.
+    std::vector<EngineOptions> variants;
+    for (const auto& p : split(precisions))
+      for (const auto& l : split(layouts))
+        for (const auto& g : split(graph_modes)) {
+          if (g != "on" && g != "off") throw std::invalid_argument("--cuda-graphs takes off, on or off,on");
+          variants.push_back(
+              {device, parse_precision(p), parse_layout(l), g == "on", cudnn_benchmark, pinned_copies});
+        }
+    std::cout << "device  prec  layout         mode     batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr  "
+                 " GFLOP/s  peak MiB\n";
+    for (const auto& options : variants) {
       auto engine = model.empty()
                         ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
                         : Engine::load(model, options);
