@@ -1,5 +1,6 @@
 #include "bench_runner.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 #include <sys/resource.h>
 #include <torch/cuda.h>
@@ -61,6 +62,7 @@ nlohmann::json Stats::to_json() const {
 }
 
 LoadedModel preset_model(const std::string& preset, int size, int ncls) {
+  at::manual_seed(0);  // the same weights for every variant of one run
   LoadedModel m;
   m.config.unet = nn::unet_preset(preset, ncls);
   m.config.vae = nn::VaeConfig{};  // Stable Diffusion's
@@ -69,7 +71,23 @@ LoadedModel preset_model(const std::string& preset, int size, int ncls) {
   for (int i = 0; i < ncls; ++i) m.config.classes.push_back("class" + std::to_string(i));
   m.unet = nn::UNetModel(m.config.unet);
   m.vae = nn::AutoencoderKL(m.config.vae);
+  // The reference initialises the UNet's last convolutions to zero, which would
+  // make the correction a no-op and a precision comparison meaningless.
+  at::NoGradGuard no_grad;
+  for (auto& p : m.unet->parameters())
+    if (p.dim() == 4 && p.abs().max().item<float>() == 0) p.normal_(0, 0.02);
   return m;
+}
+
+double max_map_difference(Engine& engine, Engine& reference, int batch) {
+  c10::InferenceMode guard;
+  const int crop = engine.config().input.crop;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(1234);
+  auto input = at::rand({batch, 3, crop, crop}, gen) * 2 - 1;
+  auto ids = at::arange(batch, at::kLong).remainder(static_cast<int64_t>(engine.config().classes.size()));
+  auto a = engine.run(input, ids).maps.fused.to(at::kCPU, at::kDouble);
+  auto b = reference.run(input, ids).maps.fused.to(at::kCPU, at::kDouble);
+  return (a - b).abs().max().item<double>();
 }
 
 nlohmann::json run_case(Engine& engine, const BenchCase& c,

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
                      json_out;
   int size = 256, steps = 0, iterations = 10, warmup = 2, threads = 0;
   std::string graph_modes = "off";
-  bool cudnn_benchmark = false, pinned_copies = false;
+  bool cudnn_benchmark = false, pinned_copies = false, compare_fp32 = false;
   app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")
       ->check(CLI::ExistingFile);
   app.add_option("--preset", preset, "UNet preset XS, S, M, L or XL (without --model)")
@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN autotune its algorithms (CUDA)");
   app.add_flag("--pinned-copies", pinned_copies, "pinned host buffers and asynchronous copies (CUDA)");
+  app.add_flag("--compare-fp32", compare_fp32,
+               "also report each case's largest anomaly-map difference from plain fp32 (eager, contiguous)");
   app.add_option("--batch", batches, "comma-separated batch sizes")->capture_default_str();
   app.add_option("--steps", steps, "reverse steps R (default: the model's)");
   app.add_option("--iterations", iterations, "timed iterations per case")->capture_default_str();
@@ -88,23 +90,35 @@ int main(int argc, char** argv) {
         }
     std::cout << "device  prec  layout         mode     batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr  "
                  " GFLOP/s  peak MiB\n";
+    auto write_json = [&] {
+      if (json_out.empty()) return;
+      std::ofstream out(json_out);
+      out << report.dump(2) << "\n";
+      if (!out) throw std::runtime_error("cannot write " + json_out);
+    };
+    auto make_engine = [&](const EngineOptions& options) {
+      return model.empty()
+                 ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
+                 : Engine::load(model, options);
+    };
+    std::shared_ptr<Engine> fp32;
+    if (compare_fp32) fp32 = make_engine({device, Precision::kFloat32, Layout::kContiguous});
     for (const auto& options : variants) {
-      auto engine = model.empty()
-                        ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
-                        : Engine::load(model, options);
+      auto engine = make_engine(options);
       for (const auto& b : split(batches)) {
         bench::BenchCase c{std::stoi(b), options.precision, steps, warmup, iterations};
         auto r = bench::run_case(
             *engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
         std::cerr << "\r" << std::string(40, ' ') << "\r";
         print_row(r);
+        if (fp32) {
+          r["max_map_diff_vs_fp32"] = bench::max_map_difference(*engine, *fp32, c.batch);
+          std::cout << "    anomaly maps vs fp32 eager: max |difference| " << std::scientific
+                    << std::setprecision(2) << r["max_map_diff_vs_fp32"].get<double>() << std::fixed << "\n";
+        }
         report["cases"].push_back(r);
+        write_json();  // after every case: a run cut short keeps what it measured
       }
-    }
-    if (!json_out.empty()) {
-      std::ofstream out(json_out);
-      out << report.dump(2) << "\n";
-      if (!out) throw std::runtime_error("cannot write " + json_out);
     }
     return 0;
   } catch (const std::exception& e) {
