@@ -10,19 +10,32 @@ import struct
 import sys
 
 
-def read_metadata(path):
+def read_header(f, path, tool="model_info"):
+    """The safetensors JSON header of the open file `f` (positioned at 0); the
+    file is left at the start of the tensor data. Exits with one line when the
+    file is not a safetensors file."""
+    head = f.read(8)
+    if len(head) != 8:
+        sys.exit(f"{tool}: {path}: not a model file (too short)")
+    (length,) = struct.unpack("<Q", head)
+    if length > 100 * 1024 * 1024:
+        sys.exit(f"{tool}: {path}: not a model file (header length {length})")
+    try:
+        header = json.loads(f.read(length))
+    except ValueError as e:
+        sys.exit(f"{tool}: {path}: not a model file ({e})")
+    if not isinstance(header, dict):
+        sys.exit(f"{tool}: {path}: not a model file (header is not an object)")
+    return header
+
+
+def read_metadata(path, tool="model_info"):
     with open(path, "rb") as f:
-        head = f.read(8)
-        if len(head) != 8:
-            sys.exit(f"model_info: {path}: not a model file (too short)")
-        (length,) = struct.unpack("<Q", head)
-        if length > 100 * 1024 * 1024:
-            sys.exit(f"model_info: {path}: not a model file (header length {length})")
-        try:
-            header = json.loads(f.read(length))
-            return json.loads(header["__metadata__"]["decodiff"])
-        except (ValueError, KeyError, TypeError) as e:
-            sys.exit(f"model_info: {path}: no decodiff metadata ({e})")
+        header = read_header(f, path, tool)
+    try:
+        return json.loads(header["__metadata__"]["decodiff"])
+    except (ValueError, KeyError, TypeError) as e:
+        sys.exit(f"{tool}: {path}: no decodiff metadata ({e})")
 
 
 def main():

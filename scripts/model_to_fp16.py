@@ -12,8 +12,12 @@ Refuses weights that float16 cannot hold (|w| > 65504). Standard library only.
 import array
 import json
 import math
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_info import read_header  # noqa: E402
 
 F16_MAX = 65504.0
 
@@ -23,10 +27,11 @@ def main():
         sys.exit(__doc__)
     src, dst = sys.argv[1], sys.argv[2]
     with open(src, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
+        header = read_header(f, src, "model_to_fp16")
         data = f.read()
     meta = header.pop("__metadata__", {})
+    if "decodiff" not in meta:
+        sys.exit(f"model_to_fp16: {src}: no decodiff metadata (not a decodiff model file)")
     out_header, chunks, offset = {}, [], 0
     for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
         begin, end = info["data_offsets"]

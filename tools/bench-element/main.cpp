@@ -17,8 +17,10 @@
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <vector>
 
+#include "bench_stats.h"
 #include "decodiff_config.h"
 #include "engine.h"
 #include "error_text.h"
@@ -27,10 +29,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+double median(const std::vector<double>& v) { return decodiff::bench::Stats::of(v).median; }
+
+// The text of the first error message waiting on the bus, if any.
+std::optional<std::string> pop_error_text(GstBus* bus) {
+  GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  if (!msg) return std::nullopt;
+  GError* err = nullptr;
+  gst_message_parse_error(msg, &err, nullptr);
+  std::string text = err ? err->message : "unknown error";
+  if (err) g_error_free(err);
+  gst_message_unref(msg);
+  return text;
 }
 
 // Deterministic frames with structure (gradients plus hashed noise), so the
@@ -74,13 +84,8 @@ struct SinkCounter {
     while (count < target) {
       if (changed.wait_for(lock, std::chrono::milliseconds(200)) == std::cv_status::timeout) {
         lock.unlock();
-        GstMessage* msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
-        if (msg) {
-          GError* err = nullptr;
-          gst_message_parse_error(msg, &err, nullptr);
-          std::cerr << "decodiff-bench-element: pipeline error: " << (err ? err->message : "?") << "\n";
-          if (err) g_error_free(err);
-          gst_message_unref(msg);
+        if (auto error = pop_error_text(bus)) {
+          std::cerr << "decodiff-bench-element: pipeline error: " << *error << "\n";
           return false;
         }
         lock.lock();
@@ -106,14 +111,8 @@ class ElementPipeline {
     gst_object_unref(sink);
     bus_ = gst_element_get_bus(pipeline_);
     if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-      GstMessage* msg = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR);
       std::string what = "the pipeline did not start";
-      if (msg) {
-        GError* e = nullptr;
-        gst_message_parse_error(msg, &e, nullptr);
-        if (e) what += std::string(": ") + e->message, g_error_free(e);
-        gst_message_unref(msg);
-      }
+      if (auto error = pop_error_text(bus_)) what += ": " + *error;
       cleanup();
       throw std::runtime_error(what);
     }

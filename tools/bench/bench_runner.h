@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.h"
 #include "engine.h"
 
 namespace decodiff::bench {
@@ -17,13 +18,6 @@ struct BenchCase {
   int steps = 0;  // 0 = model default
   int warmup = 2;
   int iterations = 10;
-};
-
-// Robust statistics of a list of milliseconds.
-struct Stats {
-  double median = 0, p95 = 0, min = 0, max = 0;
-  static Stats of(std::vector<double> ms);
-  nlohmann::json to_json() const;
 };
 
 // Times one case on an engine: per stage (synchronised between stages on
