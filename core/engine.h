@@ -131,8 +131,12 @@ class Engine {
   Layout layout() const { return layout_; }
   const EngineOptions& options() const { return options_; }
   int resolve_class(const std::string& name_or_id) const { return model_.config.class_id(name_or_id); }
-  // The calibrated image threshold, if the model file has one.
+  // The calibrated image threshold, if the model file has one: the global one,
+  // or the one for a class (its own when calibrated per class, else the global).
   std::optional<double> image_threshold() const { return model_.config.calibration.image_threshold; }
+  std::optional<double> image_threshold(int class_id) const {
+    return model_.config.calibration.for_class(model_.config.class_name(class_id)).image_threshold;
+  }
 
   // Inspects a batch of frames (any sizes; each with its own class and ROI).
   std::vector<InspectResult> inspect(const std::vector<InspectRequest>& requests,

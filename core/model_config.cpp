@@ -55,8 +55,8 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
   if (!doc.contains("format_version")) r.fail("missing key 'format_version'");
   c.format_version = r.get<int>(doc, "", "format_version");
   if (c.format_version != kFormatVersion)
-    r.fail("format_version " + std::to_string(c.format_version) + " is not supported (this build reads version " +
-           std::to_string(kFormatVersion) + ")");
+    r.fail("format_version " + std::to_string(c.format_version) +
+           " is not supported (this build reads version " + std::to_string(kFormatVersion) + ")");
 
   const json& u = r.section("unet");
   c.unet.model_channels = r.get<int64_t>(u, "unet", "model_channels");
@@ -99,14 +99,7 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
     c.anomaly_map.latent_sigma = r.get_or<double>(a, "anomaly_map", "latent_sigma", 1.0);
     c.anomaly_map.fusion = r.get_or<std::string>(a, "anomaly_map", "fusion", "geometric");
   }
-  if (doc.contains("calibration")) {
-    const json& k = r.section("calibration");
-    if (k.contains("image_threshold")) c.calibration.image_threshold = r.get<double>(k, "calibration", "image_threshold");
-    if (k.contains("pixel_threshold")) c.calibration.pixel_threshold = r.get<double>(k, "calibration", "pixel_threshold");
-    c.calibration.method = r.get_or<std::string>(k, "calibration", "method", "");
-    c.calibration.provenance = k;
-    for (const char* key : {"image_threshold", "pixel_threshold", "method"}) c.calibration.provenance.erase(key);
-  }
+  if (doc.contains("calibration")) c.calibration = Calibration::from_json(r.section("calibration"), source);
   if (doc.contains("training")) c.training = doc["training"];
   c.validate(source);
   return c;
@@ -124,8 +117,8 @@ void ModelConfig::validate(const std::string& source) const {
   const int64_t factor = vae_downsample_factor();
   const int64_t unet_factor = int64_t{1} << (unet.channel_mult.size() - 1);
   if (input.crop % (factor * unet_factor))
-    fail("input.crop " + std::to_string(input.crop) + " must be a multiple of " + std::to_string(factor * unet_factor) +
-         " (VAE x UNet downsampling)");
+    fail("input.crop " + std::to_string(input.crop) + " must be a multiple of " +
+         std::to_string(factor * unet_factor) + " (VAE x UNet downsampling)");
   if (anomaly_map.fusion != "geometric" && anomaly_map.fusion != "arithmetic")
     fail("anomaly_map.fusion must be 'geometric' or 'arithmetic', not '" + anomaly_map.fusion + "'");
   try {
@@ -139,36 +132,94 @@ void ModelConfig::validate(const std::string& source) const {
 std::string ModelConfig::to_json() const {
   json doc;
   doc["format_version"] = format_version;
-  doc["unet"] = {{"model_channels", unet.model_channels}, {"num_heads", unet.num_heads},
-                 {"num_res_blocks", unet.num_res_blocks}, {"channel_mult", unet.channel_mult},
-                 {"attention_resolutions", unet.attention_resolutions}, {"context_dim", unet.context_dim},
-                 {"transformer_depth", unet.transformer_depth}, {"ncls", unet.ncls},
-                 {"in_channels", unet.in_channels}, {"out_channels", unet.out_channels}};
-  doc["vae"] = {{"block_out_channels", vae.block_out_channels}, {"layers_per_block", vae.layers_per_block},
-                {"latent_channels", vae.latent_channels}, {"norm_num_groups", vae.norm_num_groups},
+  doc["unet"] = {{"model_channels", unet.model_channels},
+                 {"num_heads", unet.num_heads},
+                 {"num_res_blocks", unet.num_res_blocks},
+                 {"channel_mult", unet.channel_mult},
+                 {"attention_resolutions", unet.attention_resolutions},
+                 {"context_dim", unet.context_dim},
+                 {"transformer_depth", unet.transformer_depth},
+                 {"ncls", unet.ncls},
+                 {"in_channels", unet.in_channels},
+                 {"out_channels", unet.out_channels}};
+  doc["vae"] = {{"block_out_channels", vae.block_out_channels},
+                {"layers_per_block", vae.layers_per_block},
+                {"latent_channels", vae.latent_channels},
+                {"norm_num_groups", vae.norm_num_groups},
                 {"scaling_factor", vae.scaling_factor}};
-  doc["diffusion"] = {{"steps", diffusion.steps}, {"schedule", diffusion.schedule},
+  doc["diffusion"] = {{"steps", diffusion.steps},
+                      {"schedule", diffusion.schedule},
                       {"reverse_steps", diffusion.reverse_steps}};
   doc["input"] = {{"resize", input.resize}, {"crop", input.crop}};
   doc["classes"] = classes;
-  doc["anomaly_map"] = {{"pixel_clip", anomaly_map.pixel_clip}, {"pixel_sigma", anomaly_map.pixel_sigma},
-                        {"latent_clip", anomaly_map.latent_clip}, {"latent_sigma", anomaly_map.latent_sigma},
+  doc["anomaly_map"] = {{"pixel_clip", anomaly_map.pixel_clip},
+                        {"pixel_sigma", anomaly_map.pixel_sigma},
+                        {"latent_clip", anomaly_map.latent_clip},
+                        {"latent_sigma", anomaly_map.latent_sigma},
                         {"fusion", anomaly_map.fusion}};
   if (calibration.image_threshold || calibration.pixel_threshold) {
     json k = calibration.provenance.is_object() ? calibration.provenance : json::object();
     if (calibration.image_threshold) k["image_threshold"] = *calibration.image_threshold;
     if (calibration.pixel_threshold) k["pixel_threshold"] = *calibration.pixel_threshold;
     if (!calibration.method.empty()) k["method"] = calibration.method;
+    if (!calibration.per_class.empty()) {
+      json pc = json::object();
+      for (const auto& [name, t] : calibration.per_class) {
+        json entry = json::object();
+        if (t.image_threshold) entry["image_threshold"] = *t.image_threshold;
+        if (t.pixel_threshold) entry["pixel_threshold"] = *t.pixel_threshold;
+        pc[name] = entry;
+      }
+      k["per_class"] = pc;
+    }
     doc["calibration"] = k;
   }
   if (!training.is_null()) doc["training"] = training;
   return doc.dump();
 }
 
+Calibration Calibration::from_json(const nlohmann::json& k, const std::string& source) {
+  const json doc = {{"calibration", k}};
+  const Reader r(doc, source);
+  Calibration c;
+  if (k.contains("image_threshold")) c.image_threshold = r.get<double>(k, "calibration", "image_threshold");
+  if (k.contains("pixel_threshold")) c.pixel_threshold = r.get<double>(k, "calibration", "pixel_threshold");
+  c.method = r.get_or<std::string>(k, "calibration", "method", "");
+  if (k.contains("per_class")) {
+    const json& pc = k["per_class"];
+    if (!pc.is_object()) r.fail("key 'calibration.per_class' must be an object, got " + pc.dump());
+    for (const auto& [name, t] : pc.items()) {
+      const std::string where = "calibration.per_class." + name;
+      if (!t.is_object()) r.fail("key '" + where + "' must be an object, got " + t.dump());
+      Thresholds th;
+      if (t.contains("image_threshold"))
+        th.image_threshold = r.get<double>(t, where.c_str(), "image_threshold");
+      if (t.contains("pixel_threshold"))
+        th.pixel_threshold = r.get<double>(t, where.c_str(), "pixel_threshold");
+      c.per_class[name] = th;
+    }
+  }
+  c.provenance = k;
+  for (const char* key : {"image_threshold", "pixel_threshold", "method", "per_class"})
+    c.provenance.erase(key);
+  return c;
+}
+
+Thresholds Calibration::for_class(const std::string& class_name) const {
+  Thresholds t{image_threshold, pixel_threshold};
+  const auto it = per_class.find(class_name);
+  if (it != per_class.end()) {
+    if (it->second.image_threshold) t.image_threshold = it->second.image_threshold;
+    if (it->second.pixel_threshold) t.pixel_threshold = it->second.pixel_threshold;
+  }
+  return t;
+}
+
 int ModelConfig::class_id(const std::string& name_or_id) const {
   for (size_t i = 0; i < classes.size(); ++i)
     if (classes[i] == name_or_id) return static_cast<int>(i);
-  if (!name_or_id.empty() && std::all_of(name_or_id.begin(), name_or_id.end(), ::isdigit) && name_or_id.size() < 9) {
+  if (!name_or_id.empty() && std::all_of(name_or_id.begin(), name_or_id.end(), ::isdigit) &&
+      name_or_id.size() < 9) {
     const int id = std::stoi(name_or_id);
     if (id < static_cast<int>(classes.size())) return id;
   }
@@ -179,7 +230,8 @@ int ModelConfig::class_id(const std::string& name_or_id) const {
 
 std::string ModelConfig::class_name(int id) const {
   if (id < 0 || id >= static_cast<int>(classes.size()))
-    throw std::invalid_argument("class id " + std::to_string(id) + " outside 0.." + std::to_string(classes.size() - 1));
+    throw std::invalid_argument("class id " + std::to_string(id) + " outside 0.." +
+                                std::to_string(classes.size() - 1));
   return classes[id];
 }
 

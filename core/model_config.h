@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -32,12 +33,24 @@ struct InputConfig {
   int crop = 256;    // ... then center-cropped to crop x crop
 };
 
+struct Thresholds {
+  std::optional<double> image_threshold;
+  std::optional<double> pixel_threshold;
+};
+
 // Optional: written by decodiff-eval --calibrate (docs/model-format.md).
 struct Calibration {
   std::optional<double> image_threshold;
   std::optional<double> pixel_threshold;
-  std::string method;  // "f1-optimal" or "normal-percentile"
+  std::string method;                           // "f1-optimal" or "normal-percentile"
+  std::map<std::string, Thresholds> per_class;  // by class name: the same thresholds computed per class
   nlohmann::json provenance = nlohmann::json::object();  // every other key of the section, kept on save
+
+  // Parses a "calibration" section; throws ModelFileError naming `source`.
+  static Calibration from_json(const nlohmann::json& section, const std::string& source);
+  // The thresholds that apply to `class_name`: its own where the calibration
+  // has them (each normal class scores at its own level), else the global ones.
+  Thresholds for_class(const std::string& class_name) const;
 };
 
 struct ModelConfig {

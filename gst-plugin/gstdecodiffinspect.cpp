@@ -666,7 +666,7 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid steps %d: %s", steps, e.what()), (NULL));
     return FALSE;
   }
-  st->calibrated = st->inspector->calibrated_threshold().value_or(kFallbackThreshold);
+  st->calibrated = st->inspector->calibrated_threshold(st->class_id).value_or(kFallbackThreshold);
   if (!results.empty()) {
     try {
       st->results.open(results);

@@ -82,7 +82,9 @@ int Inspector::resolve_class(const std::string& name_or_id) const {
 
 std::string Inspector::class_name(int id) const { return engine_->config().class_name(id); }
 
-std::optional<double> Inspector::calibrated_threshold() const { return engine_->image_threshold(); }
+std::optional<double> Inspector::calibrated_threshold(int class_id) const {
+  return engine_->image_threshold(class_id);
+}
 
 int Inspector::default_steps() const { return engine_->config().diffusion.reverse_steps; }
 

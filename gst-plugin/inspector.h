@@ -58,7 +58,8 @@ class Inspector {
 
   int resolve_class(const std::string& name_or_id) const;  // throws std::invalid_argument
   std::string class_name(int id) const;
-  std::optional<double> calibrated_threshold() const;
+  // The model's calibrated image threshold for a class (its own, else the global one).
+  std::optional<double> calibrated_threshold(int class_id) const;
   int default_steps() const;
   void check_steps(int steps) const;  // throws std::invalid_argument naming the legal values
   std::string device_name() const;

@@ -294,15 +294,17 @@ EvaluationResult evaluate(Scorer& scorer, const data::DatasetIndex& index, const
   if (!pictures) return result;
 
   // Panels, now that the thresholds are known.
-  std::optional<double> image_thr = options.image_threshold, pixel_thr = options.pixel_threshold;
-  result.panel_threshold_source = pixel_thr ? "model" : "per-class F1max";
+  // Each class's own thresholds where the calibration has them, as the engine applies them.
+  decodiff::Calibration panel_calibration = options.model_calibration;
+  result.panel_threshold_source = panel_calibration.pixel_threshold ? "model" : "per-class F1max";
   if (!result.calibration.is_null()) {
-    image_thr = result.calibration["image_threshold"].get<double>();
-    pixel_thr = result.calibration["pixel_threshold"].get<double>();
+    panel_calibration = decodiff::Calibration::from_json(result.calibration, "the new calibration");
     result.panel_threshold_source = "calibration";
   }
   for (const PendingPanel& p : pending) {
     const MetricSet& m = result.per_class[p.class_index];
+    const decodiff::Thresholds t = panel_calibration.for_class(result.classes[p.class_index]);
+    const std::optional<double> image_thr = t.image_threshold, pixel_thr = t.pixel_threshold;
     const double px =
         pixel_thr ? *pixel_thr : (std::isfinite(m.pixel_f1_threshold) ? m.pixel_f1_threshold : 1.0);
     const double im =

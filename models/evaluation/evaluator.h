@@ -14,6 +14,7 @@
 #include "calibration.h"
 #include "class_metrics.h"
 #include "dataset_index.h"
+#include "model_config.h"
 #include "scorer.h"
 
 namespace decodiff::evaluation {
@@ -25,8 +26,7 @@ struct EvaluationOptions {
   int normal_panels = 8;  // panels of normal test images per class (every anomalous image gets one)
   std::string out_dir;    // panels/ and plots/ go here; empty = no pictures
   // The model's existing calibration: draws the panels when no new calibration is computed.
-  std::optional<double> image_threshold;
-  std::optional<double> pixel_threshold;
+  decodiff::Calibration model_calibration;
   CalibrationOptions calibration;
 };
 

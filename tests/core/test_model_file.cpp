@@ -1,11 +1,12 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <string>
 
+#include "../common/test_data.h"
 #include "io/safetensors.h"
 #include "model_file.h"
-#include "../common/test_data.h"
 
 namespace decodiff {
 namespace {
@@ -90,7 +91,9 @@ TEST_F(ModelFileTest, OldVaeAttentionNamesAreAccepted) {
   for (const char* part : {"to_q", "to_k", "to_v"}) {
     const std::string cur = std::string("vae.encoder.mid_block.attentions.0.") + part + ".weight";
     const std::string old = std::string("vae.encoder.mid_block.attentions.0.") +
-                            (part == std::string("to_q") ? "query" : part == std::string("to_k") ? "key" : "value") +
+                            (part == std::string("to_q")   ? "query"
+                             : part == std::string("to_k") ? "key"
+                                                           : "value") +
                             ".weight";
     content_.tensors[old] = content_.tensors.at(cur);
     content_.tensors.erase(cur);
@@ -134,6 +137,41 @@ TEST_F(ModelFileTest, SaveThenLoadIsIdentical) {
   ASSERT_EQ(again.tensors.size(), original_->tensors.size());
   for (const auto& [name, t] : original_->tensors) EXPECT_TRUE(again.tensors.at(name).equal(t)) << name;
   EXPECT_EQ(ModelConfig::from_json(again.metadata.at("decodiff"), p).to_json(), model.config.to_json());
+}
+
+TEST(ModelConfigTest, PerClassThresholdsApplyToTheirClassAndSurviveASave) {
+  auto cfg = read_model_config(testing::golden_path("tiny_model.safetensors"));
+  auto doc = nlohmann::json::parse(cfg.to_json());
+  doc["calibration"] = {{"image_threshold", 0.3},
+                        {"pixel_threshold", 0.4},
+                        {"method", "f1-optimal"},
+                        {"images", 12},
+                        {"per_class",
+                         {{"beta", {{"image_threshold", 0.21}, {"pixel_threshold", 0.55}}},
+                          {"gamma", {{"image_threshold", 0.17}}}}}};
+  const auto with = ModelConfig::from_json(doc.dump(), "test");
+  EXPECT_EQ(with.calibration.for_class("beta").image_threshold, 0.21);
+  EXPECT_EQ(with.calibration.for_class("beta").pixel_threshold, 0.55);
+  EXPECT_EQ(with.calibration.for_class("gamma").image_threshold, 0.17);
+  EXPECT_EQ(with.calibration.for_class("gamma").pixel_threshold, 0.4);  // gamma has none of its own
+  EXPECT_EQ(with.calibration.for_class("alpha").image_threshold, 0.3);  // not calibrated per class
+  EXPECT_EQ(with.calibration.provenance.at("images"), 12);
+  const auto again = ModelConfig::from_json(with.to_json(), "resaved");
+  EXPECT_EQ(again.to_json(), with.to_json());
+  EXPECT_EQ(again.calibration.for_class("beta").image_threshold, 0.21);
+  EXPECT_FALSE(again.calibration.provenance.contains("per_class"));  // parsed, not carried twice
+
+  for (const auto& bad : {nlohmann::json("high"), nlohmann::json({{"beta", 0.2}}),
+                          nlohmann::json({{"beta", {{"image_threshold", "x"}}}})}) {
+    doc["calibration"]["per_class"] = bad;
+    try {
+      ModelConfig::from_json(doc.dump(), "bad.safetensors");
+      FAIL() << bad.dump();
+    } catch (const ModelFileError& e) {
+      EXPECT_NE(std::string(e.what()).find("calibration.per_class"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bad.safetensors"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(ModelConfigTest, ClassLookupByNameOrId) {

@@ -20,8 +20,11 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include "engine.h"
 #include "gst_test_util.h"
+#include "io/safetensors.h"
 
 using namespace decodiff::gst_test;
 
@@ -312,6 +315,44 @@ TEST(Meta, ScoreMapAndClassEqualTheEngine) {
     gst_buffer_unref(out);
   }
   gst_harness_teardown(h);
+}
+
+// A model calibrated per class: the element's alarm threshold is its class's
+// own, the global one for a class without its own, and the property when set.
+TEST(Meta, PerClassCalibrationSetsTheClassThreshold) {
+  SKIP_WITHOUT_TINY_MODEL();
+  auto content = decodiff::io::read_safetensors(tiny_model());
+  auto meta_json = nlohmann::json::parse(content.metadata.at("decodiff"));
+  meta_json["calibration"] = {
+      {"image_threshold", 0.3},
+      {"pixel_threshold", 0.4},
+      {"method", "f1-optimal"},
+      {"per_class", {{"gamma", {{"image_threshold", 0.17}, {"pixel_threshold", 0.2}}}}}};
+  content.metadata["decodiff"] = meta_json.dump();
+  const std::string model = std::string(g_get_tmp_dir()) + "/decodiff-per-class-" +
+                            std::to_string(static_cast<long>(getpid())) + ".safetensors";
+  decodiff::io::write_safetensors(model, content.tensors, content.metadata);
+  const std::string caps = caps_for("RGB");
+  for (const auto& [props, expected] : std::vector<std::pair<std::string, double>>{
+           {"class=gamma", 0.17}, {"class=alpha", 0.3}, {"class=gamma threshold=0.6", 0.6}}) {
+    const std::string desc = "decodiffinspect model=\"" + model + "\" device=cpu overlay=none " + props;
+    GError* err = NULL;
+    GstElement* e = gst_parse_launch(desc.c_str(), &err);
+    ASSERT_EQ(err, nullptr) << (err ? err->message : "");
+    GstHarness* h = gst_harness_new_with_element(e, "sink", "src");
+    gst_object_unref(e);
+    gst_harness_set_src_caps_str(h, caps.c_str());
+    ASSERT_EQ(GST_FLOW_OK,
+              gst_harness_push(h, make_buffer(caps, rgb_pattern(kW, kH, 3), 0, GST_SECOND / 10)));
+    GstBuffer* out = gst_harness_pull(h);
+    GstDecodiffMeta* meta = gst_buffer_get_decodiff_meta(out);
+    ASSERT_NE(meta, nullptr);
+    EXPECT_FLOAT_EQ(meta->threshold, expected) << props;
+    EXPECT_EQ(meta->anomalous, meta->score >= meta->threshold) << props;
+    gst_buffer_unref(out);
+    gst_harness_teardown(h);
+  }
+  std::remove(model.c_str());
 }
 
 TEST(Meta, RoiIsInspectedAndMappedBackToFrameCoordinates) {

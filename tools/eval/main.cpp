@@ -93,8 +93,7 @@ int run(const Args& a) {
   opt.pictures = !a.no_pictures;
   opt.normal_panels = a.normal_panels;
   opt.out_dir = a.out;
-  opt.image_threshold = cfg.calibration.image_threshold;
-  opt.pixel_threshold = cfg.calibration.pixel_threshold;
+  opt.model_calibration = cfg.calibration;
   opt.calibration.enabled = a.calibrate;
   opt.calibration.split = a.calibration_split;
   opt.calibration.method = ev::parse_calibration_method(a.calibration_method);

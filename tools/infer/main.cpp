@@ -61,7 +61,7 @@ int run(const Args& a) {
   const double ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
-  std::optional<double> threshold = engine->image_threshold();
+  std::optional<double> threshold = engine->image_threshold(class_id);
   if (a.threshold >= 0) threshold = a.threshold;
   nlohmann::json result = {{"score", score},
                            {"class", cfg.class_name(class_id)},

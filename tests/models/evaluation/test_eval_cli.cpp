@@ -138,18 +138,30 @@ TEST(EvalCli, CalibrationGoesIntoTheModelAndDecodiffInferUsesIt) {
     l.push_back(w.anomalous);
   }
   EXPECT_EQ(*cfg.calibration.image_threshold, decodiff::metrics::f1_optimal_threshold(s, l));
+  // ... and per class, over that class's scores.
+  for (const std::string cls : {"alpha", "beta"}) {
+    std::vector<float> cs;
+    std::vector<uint8_t> cl;
+    for (const auto& w : written)
+      if (w.class_name == cls) cs.push_back(static_cast<float>(scores.at(w.path))), cl.push_back(w.anomalous);
+    ASSERT_TRUE(cfg.calibration.per_class.count(cls)) << cls;
+    EXPECT_EQ(*cfg.calibration.for_class(cls).image_threshold,
+              decodiff::metrics::f1_optimal_threshold(cs, cl))
+        << cls;
+  }
 
-  // decodiff-infer now answers anomalous = score >= threshold (it printed null
-  // before): checked on the highest- and the lowest-scoring image (each infer
-  // run loads the model, so not on all of them).
+  // decodiff-infer now answers anomalous = score >= its class's threshold (it
+  // printed null before): checked on the highest- and the lowest-scoring image
+  // (each infer run loads the model, so not on all of them).
   const auto by_score = std::minmax_element(
       written.begin(), written.end(),
       [&](const auto& a, const auto& b) { return scores.at(a.path) < scores.at(b.path); });
   for (const auto* w : {&*by_score.first, &*by_score.second}) {
     const nlohmann::json j = infer(model.string(), w->path, w->class_name, tmp.path() / "infer");
     ASSERT_TRUE(j.at("anomalous").is_boolean()) << j.dump();
-    EXPECT_EQ(j.at("threshold").get<double>(), *cfg.calibration.image_threshold);
-    EXPECT_EQ(j.at("anomalous").get<bool>(), j.at("score").get<double>() >= *cfg.calibration.image_threshold);
+    const double class_threshold = *cfg.calibration.for_class(w->class_name).image_threshold;
+    EXPECT_EQ(j.at("threshold").get<double>(), class_threshold);
+    EXPECT_EQ(j.at("anomalous").get<bool>(), j.at("score").get<double>() >= class_threshold);
     EXPECT_NEAR(j.at("score").get<double>(), scores.at(w->path), 1e-5);
     // The top-scoring image is at or above any F1-optimal threshold.
     if (w == &*by_score.second) {
