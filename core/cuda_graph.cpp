@@ -38,7 +38,8 @@ GraphedFunction::GraphedFunction(Fn fn, const std::vector<at::Tensor>& examples,
     c10::cuda::CUDAStreamGuard stream_guard(side);
     for (int i = 0; i < warmup; ++i) fn(state_->inputs);
     side.synchronize();
-    state_->graph.capture_begin();
+    // Thread-local: other engines' threads may keep using CUDA while this one captures.
+    state_->graph.capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
     try {
       state_->outputs = fn(state_->inputs);
     } catch (...) {
