@@ -27,6 +27,7 @@
 #include "overlay.h"
 #include "result.h"
 #include "results_file.h"
+#include "rgb_bridge.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_decodiff_inspect_debug);
 #define GST_CAT_DEFAULT gst_decodiff_inspect_debug
@@ -73,6 +74,9 @@ struct State {
   bool have_info = false;
   int pixel_stride = 3;
   int channel_order[3] = {0, 1, 2};
+  // YUV caps: frames are converted to packed RGB (and back for the overlay).
+  std::unique_ptr<decodiff::gst::RgbBridge> bridge;
+  std::vector<std::vector<uint8_t>> rgb_scratch;  // one per frame of a batch
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
   guint test_delay_ms = 0;
 
@@ -151,7 +155,7 @@ enum {
 #define DEFAULT_BATCH_SIZE 1
 #define DEFAULT_MESSAGE GST_DECODIFF_MESSAGE_ANOMALIES
 
-#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBA, BGRA, RGBx, BGRx }")
+#define VIDEO_CAPS GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, I420, NV12, YUY2 }")
 
 static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(VIDEO_CAPS));
@@ -233,6 +237,19 @@ static bool layout_for_format(GstVideoFormat format, int* pixel_stride, int orde
     default:
       return false;
   }
+}
+
+/* The RGB view of a mapped YUV frame, converted into `rgb`. */
+static bool bridged_view(const State& st, const GstVideoFrame& frame, std::vector<uint8_t>& rgb,
+                         PackedFrame* f) {
+  if (!st.bridge->to_rgb(frame, rgb)) return false;
+  f->data = rgb.data();
+  f->width = st.bridge->width();
+  f->height = st.bridge->height();
+  f->row_stride = st.bridge->row_stride();
+  f->pixel_stride = 3;
+  f->channel_order[0] = 0, f->channel_order[1] = 1, f->channel_order[2] = 2;
+  return true;
 }
 
 static PackedFrame packed_view(const State& st, const GstVideoFrame& frame) {
@@ -411,11 +428,22 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
       t.row_stride = GST_VIDEO_FRAME_PLANE_STRIDE(&vf, 0);
       t.pixel_stride = st->pixel_stride;
       std::memcpy(t.channel_order, st->channel_order, sizeof(t.channel_order));
-      decodiff::gst::draw_overlay(t, *r,
-                                  overlay == GST_DECODIFF_OVERLAY_HEATMAP
-                                      ? decodiff::gst::OverlayKind::kHeatmap
-                                      : decodiff::gst::OverlayKind::kContour,
-                                  alpha, stale);
+      // YUV: drawn on an RGB copy; what the overlay changed is converted back.
+      std::vector<uint8_t> rgb, untouched;
+      const bool bridged = st->bridge && st->bridge->to_rgb(vf, rgb);
+      if (bridged) {
+        untouched = rgb;
+        t.data = rgb.data();
+        t.row_stride = st->bridge->row_stride();
+      }
+      if (!st->bridge || bridged) {
+        decodiff::gst::draw_overlay(t, *r,
+                                    overlay == GST_DECODIFF_OVERLAY_HEATMAP
+                                        ? decodiff::gst::OverlayKind::kHeatmap
+                                        : decodiff::gst::OverlayKind::kContour,
+                                    alpha, stale);
+      }
+      if (bridged) st->bridge->write_back(rgb, untouched, vf);
       gst_video_frame_unmap(&vf);
     } else {
       GST_WARNING_OBJECT(self, "cannot map frame %" G_GUINT64_FORMAT " for writing; no overlay", frame);
@@ -444,11 +472,17 @@ static GstFlowReturn process_pending(GstDecodiffInspect* self, bool force) {
   if (!due.empty()) {
     std::vector<GstVideoFrame> frames(due.size());
     std::vector<PackedFrame> views;
+    if (st->bridge) st->rgb_scratch.resize(due.size());
     size_t mapped = 0;
     for (; mapped < due.size(); ++mapped) {
       if (!gst_video_frame_map(&frames[mapped], &st->info, st->pending[due[mapped]].buffer, GST_MAP_READ))
         break;
-      views.push_back(packed_view(*st, frames[mapped]));
+      PackedFrame view = packed_view(*st, frames[mapped]);
+      if (st->bridge && !bridged_view(*st, frames[mapped], st->rgb_scratch[mapped], &view)) {
+        gst_video_frame_unmap(&frames[mapped]);
+        break;
+      }
+      views.push_back(view);
     }
     std::vector<Inspection> inspections;
     std::string error;
@@ -545,20 +579,27 @@ static GstFlowReturn submit_live(GstDecodiffInspect* self, GstBuffer* buffer, gu
     GstVideoFrame vf;
     if (gst_video_frame_map(&vf, &st->info, buffer, GST_MAP_READ)) {
       LiveJob job;
-      job.layout = packed_view(*st, vf);
-      const int row = job.layout.width * job.layout.pixel_stride;
-      job.pixels.resize(static_cast<size_t>(row) * job.layout.height);
-      for (int y = 0; y < job.layout.height; ++y)
-        std::memcpy(job.pixels.data() + static_cast<size_t>(y) * row,
-                    job.layout.data + y * job.layout.row_stride, row);
-      job.layout.row_stride = row;
+      bool copied = true;
+      if (st->bridge) {
+        copied = bridged_view(*st, vf, job.pixels, &job.layout);
+      } else {
+        job.layout = packed_view(*st, vf);
+        const int row = job.layout.width * job.layout.pixel_stride;
+        job.pixels.resize(static_cast<size_t>(row) * job.layout.height);
+        for (int y = 0; y < job.layout.height; ++y)
+          std::memcpy(job.pixels.data() + static_cast<size_t>(y) * row,
+                      job.layout.data + y * job.layout.row_stride, row);
+        job.layout.row_stride = row;
+      }
       job.layout.data = nullptr;
       job.frame = frame;
       job.pts = GST_BUFFER_PTS(buffer);
       gst_video_frame_unmap(&vf);
-      st->job = std::move(job);
-      submitted = true;
-      st->cond.notify_all();
+      if (copied) {
+        st->job = std::move(job);
+        submitted = true;
+        st->cond.notify_all();
+      }
     }
   }
   /* Give the worker up to one frame period, so that a fast engine delivers
@@ -694,13 +735,23 @@ static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, G
   (void)outcaps;
   (void)out_info;
   if (!st) return FALSE;
-  if (!layout_for_format(GST_VIDEO_INFO_FORMAT(in_info), &st->pixel_stride, st->channel_order)) {
-    GST_ELEMENT_ERROR(
-        self, STREAM, FORMAT,
-        ("Unsupported video format %s: decodiffinspect takes RGB, BGR, RGBA, BGRA, RGBx or BGRx "
-         "(put videoconvert before it)",
-         gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(in_info))),
-        (NULL));
+  const GstVideoFormat format = GST_VIDEO_INFO_FORMAT(in_info);
+  st->bridge.reset();
+  if (decodiff::gst::RgbBridge::handles(format)) {
+    try {
+      st->bridge = std::make_unique<decodiff::gst::RgbBridge>(*in_info);
+    } catch (const std::exception& e) {
+      GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (NULL));
+      return FALSE;
+    }
+    st->pixel_stride = 3;
+    st->channel_order[0] = 0, st->channel_order[1] = 1, st->channel_order[2] = 2;
+  } else if (!layout_for_format(format, &st->pixel_stride, st->channel_order)) {
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                      ("Unsupported video format %s: decodiffinspect takes RGB, BGR, RGBA, BGRA, RGBx, BGRx, "
+                       "I420, NV12 or YUY2 (put videoconvert before it)",
+                       gst_video_format_to_string(format)),
+                      (NULL));
     return FALSE;
   }
   const int w = GST_VIDEO_INFO_WIDTH(in_info), h = GST_VIDEO_INFO_HEIGHT(in_info);

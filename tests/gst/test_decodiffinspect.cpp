@@ -171,33 +171,134 @@ TEST_P(CapsTest, NegotiatesAndInspectsTheSamePixels) {
 
 INSTANTIATE_TEST_SUITE_P(Formats, CapsTest, ::testing::Values("RGB", "BGR", "RGBA", "BGRA", "RGBx", "BGRx"));
 
-TEST(Caps, RefusesPlanarYuv) {
+// GStreamer's own conversion (the videoconvert element, through
+// gst_video_convert_sample) of a buffer from one caps to another.
+GstBuffer* videoconvert(GstBuffer* in, const std::string& in_caps, const std::string& out_caps) {
+  GstCaps* ic = gst_caps_from_string(in_caps.c_str());
+  GstCaps* oc = gst_caps_from_string(out_caps.c_str());
+  GstSample* sample = gst_sample_new(in, ic, NULL, NULL);
+  GError* err = NULL;
+  GstSample* converted = gst_video_convert_sample(sample, oc, 10 * GST_SECOND, &err);
+  EXPECT_EQ(err, nullptr) << (err ? err->message : "");
+  if (err) g_error_free(err);
+  GstBuffer* out = converted ? gst_buffer_ref(gst_sample_get_buffer(converted)) : NULL;
+  if (converted) gst_sample_unref(converted);
+  gst_sample_unref(sample);
+  gst_caps_unref(ic);
+  gst_caps_unref(oc);
+  return out;
+}
+
+// Packed RGB rows (no padding) of an RGB buffer with GStreamer's default strides.
+std::vector<uint8_t> rgb_rows(GstBuffer* buf, int w, int h) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_RGB, w, h);
+  GstMapInfo map;
+  EXPECT_TRUE(gst_buffer_map(buf, &map, GST_MAP_READ));
+  std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3);
+  for (int y = 0; y < h; ++y)
+    std::memcpy(&rgb[static_cast<size_t>(y) * w * 3], map.data + y * GST_VIDEO_INFO_PLANE_STRIDE(&info, 0),
+                w * 3);
+  gst_buffer_unmap(buf, &map);
+  return rgb;
+}
+
+// YUV input (what cameras and decoders deliver): the engine must see exactly
+// the RGB pixels that `videoconvert ! video/x-raw,format=RGB` would give it.
+class YuvCapsTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+
+TEST_P(YuvCapsTest, InspectsWhatVideoconvertWouldDeliver) {
+  SKIP_WITHOUT_TINY_MODEL();
+  const auto [format, mode] = GetParam();
+  const std::string caps = caps_for(format, kW, kH, 1), rgb_caps = caps_for("RGB", kW, kH, 1);
+  GstBuffer* yuv = videoconvert(make_buffer(rgb_caps, rgb_pattern(kW, kH, 4), 0, GST_SECOND), rgb_caps, caps);
+  ASSERT_NE(yuv, nullptr);
+  GstBuffer* back = videoconvert(gst_buffer_ref(yuv), caps, rgb_caps);
+  ASSERT_NE(back, nullptr);
+  const auto ref = reference(rgb_rows(back, kW, kH), kW, kH);
+  gst_buffer_unref(back);
+
+  GstHarness* h = make_harness(std::string("overlay=none mode=") + mode, caps);
+  GST_BUFFER_PTS(yuv) = 0;
+  GST_BUFFER_DURATION(yuv) = GST_SECOND;
+  ASSERT_EQ(GST_FLOW_OK, gst_harness_push(h, yuv));
+  GstBuffer* out = gst_harness_pull(h);
+  ASSERT_NE(out, nullptr);
+  GstDecodiffMeta* meta = gst_buffer_get_decodiff_meta(out);
+  ASSERT_NE(meta, nullptr) << format << " " << mode;
+  EXPECT_FALSE(meta->stale);
+  EXPECT_EQ(meta->score, ref.score) << format << " " << mode;
+  expect_map_equals(meta, ref);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, YuvCapsTest,
+                         ::testing::Combine(::testing::Values("I420", "NV12", "YUY2"),
+                                            ::testing::Values("sync", "live")));
+
+// The overlay is drawn on YUV frames too: inside the mapped area the frame
+// changes, away from what is drawn its bytes stay exactly as they were.
+TEST(Caps, OverlayIsDrawnOnYuvFrames) {
+  SKIP_WITHOUT_TINY_MODEL();
+  const std::string caps = caps_for("NV12", 160, 120), rgb_caps = caps_for("RGB", 160, 120);
+  GstBuffer* yuv =
+      videoconvert(make_buffer(rgb_caps, rgb_pattern(160, 120, 2), 0, GST_SECOND / 10), rgb_caps, caps);
+  ASSERT_NE(yuv, nullptr);
+  GstMapInfo before_map;
+  ASSERT_TRUE(gst_buffer_map(yuv, &before_map, GST_MAP_READ));
+  const std::vector<uint8_t> before(before_map.data, before_map.data + before_map.size);
+  gst_buffer_unmap(yuv, &before_map);
+
+  GstHarness* h = make_harness("overlay=heatmap threshold=0 roi=100,60,60,60", caps);
+  GST_BUFFER_PTS(yuv) = 0;
+  ASSERT_EQ(GST_FLOW_OK, gst_harness_push(h, yuv));
+  GstBuffer* out = gst_harness_pull(h);
+  ASSERT_NE(out, nullptr);
+  GstMapInfo map;
+  ASSERT_TRUE(gst_buffer_map(out, &map, GST_MAP_READ));
+  ASSERT_EQ(map.size, before.size());
+  int changed_inside = 0, changed_far = 0;
+  for (int y = 0; y < 120; ++y)
+    for (int x = 0; x < 160; ++x) {
+      const bool differs = map.data[y * 160 + x] != before[static_cast<size_t>(y) * 160 + x];  // Y plane
+      if (x >= 100 && y >= 60) changed_inside += differs;
+      if (x < 40 && y >= 90) changed_far += differs;  // below the score label, left of the map
+    }
+  gst_buffer_unmap(out, &map);
+  EXPECT_GT(changed_inside, 1000) << "no overlay drawn in the inspected region";
+  EXPECT_EQ(changed_far, 0) << "the conversion round trip disturbed the frame away from the overlay";
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+
+TEST(Caps, RefusesFormatsItCannotRead) {
   SKIP_WITHOUT_TINY_MODEL();
   GstElement* e = make_element();
   GstHarness* h = gst_harness_new_with_element(e, "sink", "src");
   gst_object_unref(e);
   // (gst_harness_set_src_caps asserts that the caps event is accepted; a sticky
   // event is stored either way and the data flow fails)
-  push_caps_and_segment(h, caps_for("NV12"));
-  GstBuffer* buf = gst_buffer_new_allocate(NULL, kW * kH * 3 / 2, NULL);
+  push_caps_and_segment(h, caps_for("GRAY8"));
+  GstBuffer* buf = gst_buffer_new_allocate(NULL, kW * kH, NULL);
   EXPECT_EQ(GST_FLOW_NOT_NEGOTIATED, gst_harness_push(h, buf));
   EXPECT_EQ(0u, gst_harness_buffers_received(h));
   gst_harness_teardown(h);
 }
 
-TEST(Caps, TemplatesListThePackedFormats) {
+TEST(Caps, TemplatesListTheReadableFormats) {
   GstElementFactory* f = gst_element_factory_find("decodiffinspect");
   ASSERT_NE(f, nullptr) << "plugin not found: is GST_PLUGIN_PATH set to the build's gst-plugin/?";
   GstElement* e = gst_element_factory_create(f, NULL);
   GstCaps* caps = gst_pad_query_caps(gst_element_get_static_pad(e, "sink"), NULL);
-  for (const char* fmt : {"RGB", "BGR", "RGBA", "BGRA", "RGBx", "BGRx"}) {
+  for (const char* fmt : {"RGB", "BGR", "RGBA", "BGRA", "RGBx", "BGRx", "I420", "NV12", "YUY2"}) {
     GstCaps* c = gst_caps_from_string(caps_for(fmt, 1920, 1080, 30).c_str());
     EXPECT_TRUE(gst_caps_can_intersect(caps, c)) << fmt;
     gst_caps_unref(c);
   }
-  GstCaps* nv12 = gst_caps_from_string(caps_for("NV12").c_str());
-  EXPECT_FALSE(gst_caps_can_intersect(caps, nv12));
-  gst_caps_unref(nv12);
+  GstCaps* gray = gst_caps_from_string(caps_for("GRAY8").c_str());
+  EXPECT_FALSE(gst_caps_can_intersect(caps, gray));
+  gst_caps_unref(gray);
   gst_caps_unref(caps);
   gst_object_unref(e);
   gst_object_unref(f);
