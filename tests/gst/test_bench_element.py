@@ -28,4 +28,19 @@ with tempfile.TemporaryDirectory() as tmp:
           and abs(r["element_median_ms"] - statistics.median(r["element_ms_per_frame"])) < 1e-9
           and abs(r["overhead"] - (r["element_median_ms"] / r["engine_median_ms"] - 1)) < 1e-9
           and r["batch"] == 2 and r["width"] == 96 and "element overhead" in p.stdout)
-    sys.exit(0 if ok else f"unexpected report: {json.dumps(r)}")
+    if not ok:
+        sys.exit(f"unexpected report: {json.dumps(r)}")
+    # A YUV sink format (converted inside the element) at an odd width (padded rows).
+    p = subprocess.run([bench, "--model", model, "--width", "97", "--height", "80", "--frames", "1", "--rounds", "2",
+                        "--format", "NV12", "--threads", "1", "--json", out_json], capture_output=True, text=True,
+                       timeout=300)
+    print(p.stdout, p.stderr)
+    if p.returncode != 0:
+        sys.exit(f"decodiff-bench-element --format NV12 failed with {p.returncode}")
+    r = json.load(open(out_json))
+    if r["format"] != "NV12" or r["width"] != 97 or len(r["element_ms_per_frame"]) != 1 or "97x80 NV12" not in p.stdout:
+        sys.exit(f"unexpected NV12 report: {json.dumps(r)}")
+    p = subprocess.run([bench, "--model", model, "--format", "NOPE", "--frames", "1", "--rounds", "2"],
+                       capture_output=True, text=True, timeout=60)
+    if p.returncode != 2 or "unknown video format" not in p.stderr:
+        sys.exit(f"bad --format accepted: {p.returncode} {p.stderr}")

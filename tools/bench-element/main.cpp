@@ -6,6 +6,7 @@
 // per-frame times and their ratio are printed (and written as JSON).
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -62,6 +64,48 @@ std::vector<std::vector<uint8_t>> make_frames(int count, int width, int height) 
       }
   }
   return frames;
+}
+
+// The frames as the element receives them: `format` with GStreamer's strides
+// (converted by GstVideoConverter, as videoconvert would), before any clock runs.
+std::vector<std::vector<uint8_t>> in_format(const std::vector<std::vector<uint8_t>>& rgb, int width,
+                                            int height, GstVideoFormat format) {
+  GstVideoInfo packed, out;
+  gst_video_info_set_format(&packed, GST_VIDEO_FORMAT_RGB, width, height);
+  gst_video_info_set_format(&out, format, width, height);
+  // make_frames rows have no padding; GStreamer's RGB rows are rounded up to 4 bytes.
+  GstVideoConverter* convert = gst_video_converter_new(&packed, &out, NULL);
+  if (!convert)
+    throw std::runtime_error(std::string("cannot convert RGB to ") + gst_video_format_to_string(format));
+  std::vector<std::vector<uint8_t>> result;
+  for (const auto& f : rgb) {
+    std::vector<uint8_t> padded(GST_VIDEO_INFO_SIZE(&packed));
+    const size_t row = static_cast<size_t>(width) * 3;
+    for (int y = 0; y < height; ++y)
+      std::memcpy(padded.data() + y * GST_VIDEO_INFO_PLANE_STRIDE(&packed, 0), f.data() + y * row, row);
+    std::vector<uint8_t> converted(GST_VIDEO_INFO_SIZE(&out));
+    GstBuffer* in_buf = gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), padded.data(),
+                                                    padded.size(), 0, padded.size(), NULL, NULL);
+    GstBuffer* out_buf = gst_buffer_new_wrapped_full(static_cast<GstMemoryFlags>(0), converted.data(),
+                                                     converted.size(), 0, converted.size(), NULL, NULL);
+    GstVideoFrame in_frame, out_frame;
+    const bool mapped = gst_video_frame_map(&in_frame, &packed, in_buf, GST_MAP_READ) &&
+                        gst_video_frame_map(&out_frame, &out, out_buf, GST_MAP_WRITE);
+    if (mapped) {
+      gst_video_converter_frame(convert, &in_frame, &out_frame);
+      gst_video_frame_unmap(&in_frame);
+      gst_video_frame_unmap(&out_frame);
+    }
+    gst_buffer_unref(in_buf);
+    gst_buffer_unref(out_buf);
+    if (!mapped) {
+      gst_video_converter_free(convert);
+      throw std::runtime_error("cannot map a frame for conversion");
+    }
+    result.push_back(std::move(converted));
+  }
+  gst_video_converter_free(convert);
+  return result;
 }
 
 // Counts buffers reaching fakesink.
@@ -178,7 +222,7 @@ int main(int argc, char** argv) {
       "same "
       "frames, in alternating rounds; prints the medians and the element's overhead"};
   std::string model = std::string(DECODIFF_SOURCE_DIR) + "/models/default/decodiff-default.safetensors";
-  std::string device = "cpu", overlay = "heatmap", klass = "0", json_out;
+  std::string device = "cpu", overlay = "heatmap", klass = "0", format_name = "RGB", json_out;
   int width = 640, height = 480, frames_per_round = 16, rounds = 5, batch = 1, threads = 0;
   app.add_option("--model", model, "model file")->check(CLI::ExistingFile)->capture_default_str();
   app.add_option("--device", device, "cpu, cuda or cuda:N")->capture_default_str();
@@ -196,11 +240,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--overlay", overlay, "the element's overlay: heatmap, contour or none")
       ->capture_default_str();
+  app.add_option("--format", format_name,
+                 "the frames' format on the element's sink pad (RGB, BGRx, I420, NV12, YUY2, ...); the bare "
+                 "engine always gets packed RGB")
+      ->capture_default_str();
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = its default)");
   app.add_option("--json", json_out, "write the results as JSON here");
   CLI11_PARSE(app, argc, argv);
   if (frames_per_round % batch != 0) {
     std::cerr << "decodiff-bench-element: --frames must be a multiple of --batch\n";
+    return 2;
+  }
+  const GstVideoFormat format = gst_video_format_from_string(format_name.c_str());
+  if (format == GST_VIDEO_FORMAT_UNKNOWN) {
+    std::cerr << "decodiff-bench-element: unknown video format '" << format_name << "'\n";
     return 2;
   }
   if (!element_available()) {
@@ -223,9 +276,10 @@ int main(int argc, char** argv) {
     InspectOptions io;
     io.want_frame_map = true;  // as the element asks
 
+    const auto element_frames = in_format(frames, width, height, format);
     const std::string description =
-        "appsrc name=src format=time is-live=false max-bytes=0 caps=video/x-raw,format=RGB,width=" +
-        std::to_string(width) + ",height=" + std::to_string(height) +
+        "appsrc name=src format=time is-live=false max-bytes=0 caps=video/x-raw,format=" + format_name +
+        ",width=" + std::to_string(width) + ",height=" + std::to_string(height) +
         ",framerate=30/1 ! decodiffinspect model=\"" + model + "\" device=" + device + " class=" + klass +
         " mode=sync batch-size=" + std::to_string(batch) + " overlay=" + overlay +
         " message=none ! fakesink name=sink signal-handoffs=true sync=false";
@@ -240,7 +294,7 @@ int main(int argc, char** argv) {
                         io);
       const double e =
           std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / frames_per_round;
-      const double g = pipeline.run_round(frames);
+      const double g = pipeline.run_round(element_frames);
       if (g < 0) return 1;
       std::cerr << "\rround " << r + 1 << "/" << rounds << (r == 0 ? " (warm-up)" : "          ")
                 << std::flush;
@@ -250,9 +304,9 @@ int main(int argc, char** argv) {
     }
     std::cerr << "\r" << std::string(30, ' ') << "\r";
     const double em = median(engine_ms), gm = median(element_ms), overhead = gm / em - 1.0;
-    std::cout << std::fixed << std::setprecision(2) << "frames " << width << "x" << height << ", batch "
-              << batch << ", overlay " << overlay << ", device " << device << ", " << rounds - 1
-              << " rounds of " << frames_per_round << " frames\n"
+    std::cout << std::fixed << std::setprecision(2) << "frames " << width << "x" << height << " "
+              << format_name << ", batch " << batch << ", overlay " << overlay << ", device " << device
+              << ", " << rounds - 1 << " rounds of " << frames_per_round << " frames\n"
               << "engine   ms/frame (median) " << em << "  frames/s " << 1000.0 / em << "\n"
               << "element  ms/frame (median) " << gm << "  frames/s " << 1000.0 / gm << "\n"
               << "element overhead " << std::setprecision(1) << 100.0 * overhead << " %\n";
@@ -261,6 +315,7 @@ int main(int argc, char** argv) {
                           {"device", device},
                           {"width", width},
                           {"height", height},
+                          {"format", format_name},
                           {"batch", batch},
                           {"overlay", overlay},
                           {"threads", at::get_num_threads()},
