@@ -10,6 +10,7 @@
 
 #include "deviation_sampler.h"
 #include "nn/module_utils.h"
+#include "pillow_resize.h"
 #include "preprocess.h"
 
 namespace decodiff {
@@ -226,6 +227,25 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
                                   std::to_string(roi.width) + "," + std::to_string(roi.height) +
                                   " is outside the " + std::to_string(f.width) + "x" +
                                   std::to_string(f.height) + " frame");
+    if (device_.is_cpu()) {
+      // Pillow's resize, exactly, straight from the frame's bytes.
+      Image8View view;
+      view.data =
+          f.data + static_cast<int64_t>(roi.y) * f.row_stride + static_cast<int64_t>(roi.x) * f.pixel_stride;
+      view.width = roi.width;
+      view.height = roi.height;
+      view.row_stride = f.row_stride;
+      view.pixel_stride = f.pixel_stride;
+      view.channels = 3;
+      for (int c = 0; c < 3; ++c) view.channel_offset[c] = f.channel_order[c];
+      auto rgb = pillow_resize_bicubic(view, in.resize, in.resize);
+      auto resized =
+          at::from_blob(rgb.data(), {1, in.resize, in.resize, 3}, at::TensorOptions().dtype(at::kByte))
+              .permute({0, 3, 1, 2});
+      batch.push_back(crop_normalize(resized, in.crop));
+      continue;
+    }
+    // On a GPU the frame goes up as it is and is resized there.
     auto host = at::from_blob(const_cast<uint8_t*>(f.data), {f.height, f.width, f.pixel_stride},
                               {f.row_stride, f.pixel_stride, 1}, at::TensorOptions().dtype(at::kByte));
     host = host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width);

@@ -22,9 +22,12 @@ at::Tensor pillow_bicubic_resize(const at::Tensor& image, int64_t out_h, int64_t
 }
 
 at::Tensor resize_crop_normalize(const at::Tensor& image, int resize, int crop) {
-  auto resized = pillow_bicubic_resize(image, resize, resize);
-  const int off = center_crop_offset(resize, crop);
-  auto cropped = resized.narrow(2, off, crop).narrow(3, off, crop);
+  return crop_normalize(pillow_bicubic_resize(image, resize, resize), crop);
+}
+
+at::Tensor crop_normalize(const at::Tensor& resized, int crop) {
+  const int off = center_crop_offset(static_cast<int>(resized.size(2)), crop);
+  auto cropped = resized.narrow(2, off, crop).narrow(3, off, crop).to(at::kFloat);
   return (cropped / 255.0f - 0.5f) / 0.5f;
 }
 

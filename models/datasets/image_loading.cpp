@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "pillow_resize.h"
 #include "preprocess.h"
 
 namespace decodiff::data {
@@ -36,12 +37,17 @@ cv::Mat pillow_resize(const cv::Mat& image, int size) {
   if (image.depth() != CV_8U || (image.channels() != 3 && image.channels() != 1))
     throw std::invalid_argument("pillow_resize: expects an 8-bit grey or RGB image");
   if (image.rows == size && image.cols == size) return image.clone();
-  cv::Mat src = image.isContinuous() ? image : image.clone();
-  const int c = src.channels();
-  auto t = at::from_blob(src.data, {1, src.rows, src.cols, c}, at::kByte).permute({0, 3, 1, 2});
-  auto out = pillow_bicubic_resize(t, size, size).to(at::kByte).permute({0, 2, 3, 1}).contiguous();
+  const int c = image.channels();
+  Image8View view;
+  view.data = image.data;
+  view.width = image.cols;
+  view.height = image.rows;
+  view.row_stride = static_cast<int64_t>(image.step[0]);
+  view.pixel_stride = c;
+  view.channels = c;
+  const auto out = pillow_resize_bicubic(view, size, size);
   cv::Mat result(size, size, CV_8UC(c));
-  std::memcpy(result.data, out.data_ptr(), static_cast<size_t>(size) * size * c);
+  std::memcpy(result.data, out.data(), out.size());
   return result;
 }
 

@@ -7,6 +7,7 @@
 
 #include "../common/test_data.h"
 #include "engine.h"
+#include "pillow_resize.h"
 #include "preprocess.h"
 
 namespace decodiff {
@@ -88,8 +89,21 @@ TEST_F(EngineParity, InspectFrameEqualsTensorPath) {
   req.class_id = 1;
   auto results = engine().inspect({req});
   ASSERT_EQ(results.size(), 1u);
-  auto input = resize_crop_normalize(rgb.permute({2, 0, 1}).unsqueeze(0), 72, 64);
+  // The same pixels as packed RGB through the exact Pillow port, then the tensor path.
+  Image8View view;
+  view.data = rgb.data_ptr<uint8_t>();
+  view.width = 80;
+  view.height = 48;
+  view.row_stride = 80 * 3;
+  auto resized = pillow_resize_bicubic(view, 72, 72);
+  auto input =
+      crop_normalize(at::from_blob(resized.data(), {1, 72, 72, 3}, at::TensorOptions().dtype(at::kByte))
+                         .permute({0, 3, 1, 2}),
+                     64);
   auto direct = engine().run(input, at::tensor({int64_t{1}}));
+  // ... and within a level of the float emulation the GPU path runs.
+  auto emulated = resize_crop_normalize(rgb.permute({2, 0, 1}).unsqueeze(0), 72, 64);
+  EXPECT_LE(max_abs_diff(input, emulated), 2.0 / 255 + 1e-6);
   EXPECT_LE(max_abs_diff(results[0].anomaly_map, direct.maps.fused[0]), 1e-6);
   EXPECT_FLOAT_EQ(results[0].score, direct.maps.score[0].item<float>());
   EXPECT_EQ(results[0].frame_map.sizes(), (at::IntArrayRef{48, 80}));
