@@ -45,7 +45,16 @@ with tempfile.TemporaryDirectory() as tmp:
     check(0 <= cases[1]["max_map_diff_vs_fp32"] < 1e-4, "channels-last stays within the fp32 tolerance")
     check(p.stdout.count("anomaly maps vs fp32") == 2, "the comparison is printed")
 
-for args, message in [(["--cuda-graphs", "on"], "need a CUDA device"), (["--layout", "nhwc"], "unknown layout")]:
+    # Camera-size frames: the pre-processing stage resamples them.
+    p = subprocess.run([bench, "--model", model, "--device", "cpu", "--frame-size", "161x97", "--warmup", "0",
+                        "--iterations", "1", "--json", out_json], capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, f"--frame-size run failed: {p.stderr}")
+    if p.returncode == 0:
+        c = json.load(open(out_json))["cases"][0]
+        check(c["frame_width"] == 161 and c["frame_height"] == 97, f"frame size in the report: {c}")
+
+for args, message in [(["--cuda-graphs", "on"], "need a CUDA device"), (["--layout", "nhwc"], "unknown layout"),
+                      (["--frame-size", "1920"], "--frame-size takes WxH")]:
     p = subprocess.run([bench, "--model", model, "--device", "cpu", "--iterations", "1", *args], capture_output=True,
                        text=True, timeout=120)
     check(p.returncode == 1 and message in p.stderr and "Exception raised" not in p.stderr,

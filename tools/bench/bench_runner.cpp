@@ -81,16 +81,16 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c,
   const auto& cfg = model.config;
   const at::Device dev = engine.device();
   const int steps = c.steps > 0 ? c.steps : cfg.diffusion.reverse_steps;
-  const int frame = cfg.input.resize;
+  const int fw = c.frame_width > 0 ? c.frame_width : cfg.input.resize;
+  const int fh = c.frame_height > 0 ? c.frame_height : cfg.input.resize;
   const float scaling = static_cast<float>(cfg.vae.scaling_factor);
   const at::ScalarType dtype = model.unet->parameters().front().scalar_type();
 
   // Camera-like uint8 frames in host memory.
-  auto frames = (at::rand({c.batch, frame, frame, 3}) * 255).to(at::kByte).contiguous();
+  auto frames = (at::rand({c.batch, fh, fw, 3}) * 255).to(at::kByte).contiguous();
   std::vector<InspectRequest> requests(c.batch);
   for (int b = 0; b < c.batch; ++b) {
-    requests[b].frame =
-        FrameView{frames[b].data_ptr<uint8_t>(), frame, frame, int64_t{frame} * 3, 3, {0, 1, 2}};
+    requests[b].frame = FrameView{frames[b].data_ptr<uint8_t>(), fw, fh, int64_t{fw} * 3, 3, {0, 1, 2}};
     requests[b].class_id = b % static_cast<int>(cfg.classes.size());
   }
   auto ids = at::arange(c.batch, at::kLong).remainder(static_cast<int64_t>(cfg.classes.size())).to(dev);
@@ -167,6 +167,8 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c,
           {"batch", c.batch},
           {"steps", steps},
           {"crop", cfg.input.crop},
+          {"frame_width", fw},
+          {"frame_height", fh},
           {"iterations", c.iterations},
           {"end_to_end", e2e.to_json()},
           {"staged_total", Stats::of(t_total).to_json()},

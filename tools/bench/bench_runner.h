@@ -18,6 +18,9 @@ struct BenchCase {
   int steps = 0;  // 0 = model default
   int warmup = 2;
   int iterations = 10;
+  // Camera frames of this size (uint8 RGB) go through the pre-processing;
+  // 0 = frames of the model's resize size (no resampling work).
+  int frame_width = 0, frame_height = 0;
 };
 
 // Times one case on an engine: per stage (synchronised between stages on

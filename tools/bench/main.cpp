@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   std::string model, preset = "XS", device = "auto", precisions = "fp32", batches = "1", layouts = "auto",
                      json_out;
   int size = 256, steps = 0, iterations = 10, warmup = 2, threads = 0;
-  std::string graph_modes = "off";
+  std::string graph_modes = "off", frame_size;
   bool cudnn_benchmark = false, pinned_copies = false, compare_fp32 = false;
   app.add_option("--model", model, "model file; default: a random-weight --preset with the SD VAE")
       ->check(CLI::ExistingFile);
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
   app.add_flag("--pinned-copies", pinned_copies, "pinned host buffers and asynchronous copies (CUDA)");
   app.add_flag("--compare-fp32", compare_fp32,
                "also report each case's largest anomaly-map difference from plain fp32 (eager, contiguous)");
+  app.add_option(
+      "--frame-size", frame_size,
+      "WxH of the uint8 camera frames fed to the pre-processing (default: the model's resize size)");
   app.add_option("--batch", batches, "comma-separated batch sizes")->capture_default_str();
   app.add_option("--steps", steps, "reverse steps R (default: the model's)");
   app.add_option("--iterations", iterations, "timed iterations per case")->capture_default_str();
@@ -79,6 +83,13 @@ int main(int argc, char** argv) {
     nlohmann::json report = {{"model", model.empty() ? "preset " + preset : model},
                              {"threads", at::get_num_threads()},
                              {"cases", nlohmann::json::array()}};
+    int frame_w = 0, frame_h = 0;
+    if (!frame_size.empty()) {
+      char x = 0, tail = 0;
+      if (std::sscanf(frame_size.c_str(), "%d%c%d%c", &frame_w, &x, &frame_h, &tail) != 3 || x != 'x' ||
+          frame_w < 1 || frame_h < 1 || frame_w > 16384 || frame_h > 16384)
+        throw std::invalid_argument("--frame-size takes WxH, e.g. 1920x1080, got '" + frame_size + "'");
+    }
     // Every combination of precision, layout and graph mode, in that order.
     std::vector<EngineOptions> variants;
     for (const auto& p : split(precisions))
@@ -106,7 +117,7 @@ int main(int argc, char** argv) {
     for (const auto& options : variants) {
       auto engine = make_engine(options);
       for (const auto& b : split(batches)) {
-        bench::BenchCase c{std::stoi(b), options.precision, steps, warmup, iterations};
+        bench::BenchCase c{std::stoi(b), options.precision, steps, warmup, iterations, frame_w, frame_h};
         auto r = bench::run_case(
             *engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
         std::cerr << "\r" << std::string(40, ' ') << "\r";
