@@ -97,7 +97,8 @@ at::Tensor SpatialTransformerImpl::forward(const at::Tensor& x, const at::Tensor
   t = t.flatten(2).transpose(1, 2);  // [B, HW, C]
   for (const auto& block : *transformer_blocks)
     t = block->as<BasicTransformerBlockImpl>()->forward(t, context);
-  t = t.transpose(1, 2).reshape({b, c, h, w});
+  // A channels-last view of [B, HW, C]; put back in x's layout (see the VAE's attention).
+  t = t.transpose(1, 2).reshape({b, c, h, w}).contiguous(x.suggest_memory_format());
   return proj_out->forward(t) + x;
 }
 
