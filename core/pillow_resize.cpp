@@ -78,12 +78,17 @@ Image8View packed_view(const std::vector<uint8_t>& data, int width, int height, 
   return v;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DECODIFF_WITH_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define DECODIFF_WITH_AVX2_CLONE
+#endif
+
 // One row's channel planes (`planes`: channels x width int32) resampled to
 // out_w pixels of interleaved channels. The hot loop of the whole resize: built
 // for AVX2 too (chosen at run time), which multiplies 8 int32 at once.
-__attribute__((target_clones("avx2", "default"))) void resample_row(const int32_t* planes, int width,
-                                                                    int channels, const Taps& taps,
-                                                                    uint8_t* dst) {
+DECODIFF_WITH_AVX2_CLONE void resample_row(const int32_t* planes, int width, int channels, const Taps& taps,
+                                           uint8_t* dst) {
   const int out_w = static_cast<int>(taps.first.size());
   for (int o = 0; o < out_w; ++o) {
     const int32_t* w = &taps.weights[static_cast<size_t>(o) * taps.taps];
