@@ -245,14 +245,15 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
       batch.push_back(crop_normalize(resized, in.crop));
       continue;
     }
-    // On a GPU the frame goes up as it is and is resized there.
+    // On a GPU the region goes up as it is (one host copy, into the staging
+    // buffer) and the channels are picked and the frame resized there.
     auto host = at::from_blob(const_cast<uint8_t*>(f.data), {f.height, f.width, f.pixel_stride},
                               {f.row_stride, f.pixel_stride, 1}, at::TensorOptions().dtype(at::kByte));
-    host = host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width);
-    auto order =
-        at::tensor({int64_t{f.channel_order[0]}, int64_t{f.channel_order[1]}, int64_t{f.channel_order[2]}});
-    auto rgb = host.index_select(2, order).permute({2, 0, 1}).unsqueeze(0).contiguous();
-    batch.push_back(resize_crop_normalize(transfer_->upload(rgb), in.resize, in.crop));
+    auto region = transfer_->upload(host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width));
+    auto rgb = at::stack({region.select(2, f.channel_order[0]), region.select(2, f.channel_order[1]),
+                          region.select(2, f.channel_order[2])})
+                   .unsqueeze(0);
+    batch.push_back(resize_crop_normalize(rgb, in.resize, in.crop));
   }
   return at::cat(batch);
 }

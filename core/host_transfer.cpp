@@ -32,7 +32,7 @@ HostTransfer::HostTransfer(at::Device device, bool pinned) : device_(device), pi
 HostTransfer::~HostTransfer() = default;
 
 at::Tensor HostTransfer::upload(const at::Tensor& host) {
-  if (!pinned_ || !stream_) return host.to(device_);
+  if (!pinned_ || !stream_) return host.contiguous().to(device_);
 #if DECODIFF_HAVE_TORCH_CUDA
   auto staged = at::empty(host.sizes(), host.options().pinned_memory(true));
   staged.copy_(host);
