@@ -2,6 +2,7 @@
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 #include <filesystem>
 #include <sstream>
@@ -18,7 +19,11 @@ std::vector<cv::Mat> read_video_frames(const std::string& path, const VideoOptio
     throw std::runtime_error("cannot open video '" + path + "': no such file");
   cv::VideoCapture cap;
   try {
-    cap.open(path);
+    // FFmpeg alone where OpenCV has it: on a file it cannot read, OpenCV would
+    // go on to its GStreamer backend, which fails the same way but prints
+    // GStreamer-CRITICAL noise around our one error line.
+    const bool ffmpeg = cv::videoio_registry::hasBackend(cv::CAP_FFMPEG);
+    cap.open(path, ffmpeg ? cv::CAP_FFMPEG : cv::CAP_ANY);
   } catch (const cv::Exception& e) {
     throw std::runtime_error("cannot open video '" + path + "': " + e.what());
   }
