@@ -13,8 +13,6 @@ namespace decodiff {
 
 #if DECODIFF_HAVE_TORCH_CUDA
 
-bool cuda_graphs_built() { return true; }
-
 struct GraphedFunction::State {
   std::vector<at::Tensor> inputs;
   std::vector<at::Tensor> outputs;
@@ -71,8 +69,6 @@ std::vector<at::Tensor> GraphedFunction::operator()(const std::vector<at::Tensor
 }
 
 #else
-
-bool cuda_graphs_built() { return false; }
 
 struct GraphedFunction::State {};
 

@@ -13,9 +13,6 @@
 
 namespace decodiff {
 
-// True when this build can capture CUDA graphs (LibTorch with CUDA).
-bool cuda_graphs_built();
-
 class GraphedFunction {
  public:
   using Fn = std::function<std::vector<at::Tensor>(const std::vector<at::Tensor>& inputs)>;

@@ -131,14 +131,11 @@ Engine::Engine(LoadedModel model, std::string model_path, at::Device device, con
     : model_(std::move(model)),
       model_path_(std::move(model_path)),
       device_(device),
-      precision_(options.precision),
-      layout_(options.layout),
       options_(options),
       transfer_(std::make_unique<HostTransfer>(device, options.pinned_copies)) {
-  if (layout_ == Layout::kAuto) layout_ = Layout::kContiguous;
-  options_.layout = layout_;
+  if (options_.layout == Layout::kAuto) options_.layout = Layout::kContiguous;
   if (options_.cudnn_benchmark) at::globalContext().setBenchmarkCuDNN(true);
-  const bool channels_last = layout_ == Layout::kChannelsLast;
+  const bool channels_last = options_.layout == Layout::kChannelsLast;
   nn::set_weight_layout(*model_.unet, channels_last);
   nn::set_weight_layout(*model_.vae, channels_last);
 }
@@ -205,7 +202,7 @@ std::vector<at::Tensor> Engine::correct_and_decode(const at::Tensor& input, cons
   const auto& cfg = model_.config;
   const DeviationSampler sampler(NoiseSchedule(cfg.diffusion.steps, cfg.diffusion.schedule), steps);
   const float scaling = static_cast<float>(cfg.vae.scaling_factor);
-  auto moments = model_.vae->encode_moments(input.to(scalar_type(precision_)));
+  auto moments = model_.vae->encode_moments(input.to(scalar_type(options_.precision)));
   auto latent = moments.narrow(1, 0, cfg.vae.latent_channels) * scaling;
   auto latent_rec = sampler.correct(model_.unet, latent, ids, after_step);
   // Both decodes in one batched call: [rec ; x0].
@@ -273,8 +270,8 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
   auto scores = transfer_->download(out.maps.score);
   at::Tensor rec;
   if (options.want_reconstruction)
-    rec = ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1});
-  if (rec.defined()) rec = transfer_->download(rec);
+    rec = transfer_->download(
+        ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1}));
 
   const auto& in = model_.config.input;
   for (size_t i = 0; i < requests.size(); ++i) {

@@ -126,9 +126,9 @@ class Engine {
   const ModelConfig& config() const { return model_.config; }
   const std::string& model_path() const { return model_path_; }
   at::Device device() const { return device_; }
-  Precision precision() const { return precision_; }
+  Precision precision() const { return options_.precision; }
   // The layout in use (kAuto resolved): kContiguous or kChannelsLast.
-  Layout layout() const { return layout_; }
+  Layout layout() const { return options_.layout; }
   const EngineOptions& options() const { return options_; }
   int resolve_class(const std::string& name_or_id) const { return model_.config.class_id(name_or_id); }
   // The calibrated image threshold, if the model file has one: the global one,
@@ -162,9 +162,7 @@ class Engine {
   LoadedModel model_;
   std::string model_path_;
   at::Device device_;
-  Precision precision_;
-  Layout layout_;
-  EngineOptions options_;
+  EngineOptions options_;  // as asked, with layout kAuto resolved
   std::map<std::pair<int64_t, int>, std::unique_ptr<GraphedFunction>> graphs_;  // by (batch, steps)
   std::unique_ptr<HostTransfer> transfer_;
   std::mutex mutex_;
