@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../common/temp_dir.h"
 #include "../common/test_data.h"
 #include "io/safetensors.h"
 #include "model_file.h"
@@ -17,13 +18,9 @@ class ModelFileTest : public ::testing::Test {
     original_ = new io::SafetensorsContent(testing::load_golden("tiny_model.safetensors"));
   }
   static void TearDownTestSuite() { delete original_; }
-  void SetUp() override {
-    dir_ = std::filesystem::path(testing::build_dir()) / "tmp-model-file";
-    std::filesystem::create_directories(dir_);
-    content_ = *original_;
-  }
+  void SetUp() override { content_ = *original_; }
   std::string write(const std::string& name) {
-    const auto p = (dir_ / name).string();
+    const auto p = tmp_.file(name);
     io::write_safetensors(p, content_.tensors, content_.metadata);
     return p;
   }
@@ -39,7 +36,7 @@ class ModelFileTest : public ::testing::Test {
   }
   static io::SafetensorsContent* original_;
   io::SafetensorsContent content_;
-  std::filesystem::path dir_;
+  testing::TempDir tmp_{"model-file"};
 };
 io::SafetensorsContent* ModelFileTest::original_ = nullptr;
 
@@ -131,7 +128,7 @@ TEST_F(ModelFileTest, TruncatedFile) {
 
 TEST_F(ModelFileTest, SaveThenLoadIsIdentical) {
   auto model = load_model_file(testing::golden_path("tiny_model.safetensors"));
-  const auto p = (dir_ / "resaved.safetensors").string();
+  const auto p = tmp_.file("resaved.safetensors");
   save_model_file(p, model.config, model.unet, model.vae);
   auto again = io::read_safetensors(p);
   ASSERT_EQ(again.tensors.size(), original_->tensors.size());

@@ -5,19 +5,16 @@
 #include <fstream>
 #include <string>
 
-#include "io/safetensors.h"
+#include "../common/temp_dir.h"
 #include "../common/test_data.h"
+#include "io/safetensors.h"
 
 namespace decodiff::io {
 namespace {
 
 class SafetensorsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(testing::build_dir()) / "tmp-safetensors";
-    std::filesystem::create_directories(dir_);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return tmp_.file(name); }
   // A file with a hand-written header and `data_bytes` bytes of data.
   std::string raw(const std::string& name, const std::string& header, size_t data_bytes) {
     std::ofstream out(path(name), std::ios::binary);
@@ -36,7 +33,7 @@ class SafetensorsTest : public ::testing::Test {
       EXPECT_NE(what.find(fragment), std::string::npos) << what;
     }
   }
-  std::filesystem::path dir_;
+  testing::TempDir tmp_{"safetensors"};
 };
 
 TEST_F(SafetensorsTest, RoundTripKeepsValuesDtypesAndMetadata) {
@@ -77,7 +74,8 @@ TEST_F(SafetensorsTest, HeaderLongerThanFile) {
 TEST_F(SafetensorsTest, BadJson) { expect_error(raw("json.safetensors", "{\"a\": [", 0), "not valid JSON"); }
 
 TEST_F(SafetensorsTest, OffsetsBeyondData) {
-  expect_error(raw("off.safetensors", R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8), "tensor 'w'");
+  expect_error(raw("off.safetensors", R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8),
+               "tensor 'w'");
 }
 
 TEST_F(SafetensorsTest, ShapeDisagreesWithOffsets) {
@@ -96,10 +94,11 @@ TEST_F(SafetensorsTest, NegativeOffset) {
 }
 
 TEST_F(SafetensorsTest, OverlappingTensors) {
-  expect_error(raw("overlap.safetensors",
-                   R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
-                   6),
-               "overlap");
+  expect_error(
+      raw("overlap.safetensors",
+          R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
+          6),
+      "overlap");
 }
 
 TEST_F(SafetensorsTest, TruncatedRealFile) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_dir.h"
+
 namespace decodiff::gst_test {
 
 inline std::string source_dir() {
@@ -25,15 +27,14 @@ inline std::string build_dir() {
 
 inline std::string tiny_model() { return source_dir() + "/tests/data/golden/tiny_model.safetensors"; }
 
-// A scratch file path unique to this test.
+// A scratch file path unique to this test, in a temp folder of this process (removed at exit).
 inline std::string scratch(const std::string& name) {
+  static const ::decodiff::testing::TempDir dir("gst");
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string dir = build_dir() + "/tests/gst/scratch";
-  g_mkdir_with_parents(dir.c_str(), 0755);
   std::string test = std::string(info->test_suite_name()) + "." + info->name();
   for (char& c : test)
     if (c == '/') c = '_';
-  return dir + "/" + test + "." + name;
+  return dir.file(test + "." + name);
 }
 
 #define SKIP_WITHOUT_TINY_MODEL()                                                             \

@@ -26,7 +26,8 @@ def write_model(path, resize, crop):
 
 
 def run(*args):
-    out = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True)
+    python = [sys.executable] + (["-I"] if sys.flags.isolated else [])  # as this test runs
+    out = subprocess.run([*python, SCRIPT, *args], capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"demo_summary failed ({out.returncode}): {out.stderr}")
     return out.stdout

@@ -22,7 +22,9 @@ def check(cond, what):
 
 
 def run(script, *args):
-    return subprocess.run([sys.executable, os.path.join(scripts, script), *args], capture_output=True, text=True,
+    # as this test runs: isolated (-I) when meson runs it in the bootstrap's venv
+    python = [sys.executable] + (["-I"] if sys.flags.isolated else [])
+    return subprocess.run([*python, os.path.join(scripts, script), *args], capture_output=True, text=True,
                           timeout=120)
 
 

@@ -15,10 +15,15 @@ import tempfile
 
 src = os.environ.get("DECODIFF_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(src, "tools"))
+# Children run as this test runs: isolated (-I) in the venv of the torch we build against.
+PYTHON = [sys.executable] + (["-I"] if sys.flags.isolated else [])
 try:
+    import numpy  # noqa: E402,F401  (the converter writes tensors through numpy)
     import torch  # noqa: E402
-except ImportError:
-    print("python3 has no torch: skipped")
+except ImportError as e:
+    if sys.flags.isolated:  # the venv beside torch_root: it must have what the converter needs
+        sys.exit(f"{sys.prefix} lacks a package the converter needs ({e}): run scripts/bootstrap.sh")
+    print(f"python3 without torch or numpy ({e}): skipped")
     sys.exit(77)  # meson's skip code
 import convert_checkpoint as cc  # noqa: E402
 
@@ -47,9 +52,9 @@ with tempfile.TemporaryDirectory() as tmp:
                    "latent_channels": 4, "norm_num_groups": 16, "scaling_factor": 0.18215}, f)
     out = os.path.join(tmp, "converted.safetensors")
     tool = os.path.join(src, "tools/convert_checkpoint.py")
-    r = subprocess.run([sys.executable, tool, "--checkpoint", ckpt, "--vae", vae_dir, "--out", out], capture_output=True, text=True)
+    r = subprocess.run([*PYTHON, tool, "--checkpoint", ckpt, "--vae", vae_dir, "--out", out], capture_output=True, text=True)
     check(r.returncode != 0 and "--num-heads" in r.stderr, "weights of no preset ask for --num-heads")
-    r = subprocess.run([sys.executable, tool, "--checkpoint", ckpt, "--vae", vae_dir, "--out", out, "--num-heads", "4",
+    r = subprocess.run([*PYTHON, tool, "--checkpoint", ckpt, "--vae", vae_dir, "--out", out, "--num-heads", "4",
                         "--classes", "alpha,beta,gamma"], capture_output=True, text=True)
     check(r.returncode == 0, "conversion succeeds: " + r.stdout.strip() + r.stderr.strip())
     if r.returncode == 0:
@@ -61,7 +66,7 @@ with tempfile.TemporaryDirectory() as tmp:
             got = json.loads(json.loads(f.read(n))["__metadata__"]["decodiff"])
         for key in ["unet", "vae", "diffusion", "input", "classes", "anomaly_map"]:
             check(got[key] == meta[key], f"metadata section {key}")
-    r = subprocess.run([sys.executable, tool, "--checkpoint", os.path.join(tmp, "missing.pt"), "--vae", vae_dir,
+    r = subprocess.run([*PYTHON, tool, "--checkpoint", os.path.join(tmp, "missing.pt"), "--vae", vae_dir,
                         "--out", out], capture_output=True, text=True)
     check(r.returncode == 1 and r.stderr.count("\n") == 1 and "missing.pt" in r.stderr, "missing checkpoint: one line")
 
