@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "deviation_sampler.h"
+#include "fingerprint.h"
 #include "nn/module_utils.h"
 #include "pillow_resize.h"
 #include "preprocess.h"
@@ -113,7 +114,23 @@ at::Device prepare_device(const EngineOptions& options) {
 std::shared_ptr<Engine> Engine::load(const std::string& model_path, const EngineOptions& options) {
   const at::Device device = prepare_device(options);
   LoadedModel model = load_model_file(model_path, device, scalar_type(options.precision));
-  return std::shared_ptr<Engine>(new Engine(std::move(model), model_path, device, options));
+  std::shared_ptr<Engine> engine(new Engine(std::move(model), model_path, device, options));
+  if (!options.verify_fingerprint) return engine;
+  const std::optional<Fingerprint>& fingerprint = engine->config().fingerprint;
+  if (!fingerprint) {
+    engine->load_warnings_.push_back(
+        model_path +
+        ": the model has no fingerprint, so loading cannot check that it computes what it was trained to "
+        "(add one: scripts/add-fingerprint.sh " +
+        model_path + ")");
+  } else if (!fingerprint->supported()) {
+    engine->load_warnings_.push_back(model_path + ": fingerprint version " +
+                                     std::to_string(fingerprint->version) + " is not read by this build (" +
+                                     std::to_string(Fingerprint::kVersion) + "); not checked");
+  } else {
+    verify_fingerprint(*engine, *fingerprint, model_path);
+  }
+  return engine;
 }
 
 std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOptions& options,

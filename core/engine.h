@@ -53,6 +53,10 @@ struct EngineOptions {
   // CUDA only: frames go up and maps come down through pinned host buffers
   // with asynchronous copies on a dedicated copy stream.
   bool pinned_copies = false;
+  // Engine::load runs the model file's fingerprint probe and refuses a model
+  // that computes something else (docs/model-format.md, "Fingerprint"). Off
+  // only for tools that (re)write the fingerprint.
+  bool verify_fingerprint = true;
 };
 
 // Parses and checks a device string; throws std::invalid_argument with one
@@ -112,8 +116,10 @@ struct EngineOutputs {
 
 class Engine {
  public:
-  // Loads a model file onto a device. Throws ModelFileError (bad file) or
-  // std::invalid_argument (bad device / precision) with one clear message.
+  // Loads a model file onto a device and checks its fingerprint there (see
+  // EngineOptions::verify_fingerprint). Throws ModelFileError (bad file, a
+  // fingerprint that does not match) or std::invalid_argument (bad device /
+  // precision) with one clear message.
   static std::shared_ptr<Engine> load(const std::string& model_path, const EngineOptions& options = {});
   // Wraps networks already in memory (e.g. a preset with random weights for
   // benchmarks, or a model being trained); moves them to the device.
@@ -130,6 +136,9 @@ class Engine {
   // The layout in use (kAuto resolved): kContiguous or kChannelsLast.
   Layout layout() const { return options_.layout; }
   const EngineOptions& options() const { return options_; }
+  // What load() found worth telling but not refusing (e.g. a model without a
+  // fingerprint): full sentences naming the file, for the caller to show once.
+  const std::vector<std::string>& load_warnings() const { return load_warnings_; }
   int resolve_class(const std::string& name_or_id) const { return model_.config.class_id(name_or_id); }
   // The calibrated image threshold, if the model file has one: the global one,
   // or the one for a class (its own when calibrated per class, else the global).
@@ -165,6 +174,7 @@ class Engine {
   EngineOptions options_;  // as asked, with layout kAuto resolved
   std::map<std::pair<int64_t, int>, std::unique_ptr<GraphedFunction>> graphs_;  // by (batch, steps)
   std::unique_ptr<HostTransfer> transfer_;
+  std::vector<std::string> load_warnings_;
   std::mutex mutex_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "schedule.h"
 
@@ -101,6 +102,7 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& s
   }
   if (doc.contains("calibration")) c.calibration = Calibration::from_json(r.section("calibration"), source);
   if (doc.contains("training")) c.training = doc["training"];
+  if (doc.contains("fingerprint")) c.fingerprint = Fingerprint::from_json(r.section("fingerprint"), source);
   c.validate(source);
   return c;
 }
@@ -126,6 +128,15 @@ void ModelConfig::validate(const std::string& source) const {
     respaced_timesteps(diffusion.steps, diffusion.reverse_steps);
   } catch (const std::exception& e) {
     fail(std::string("diffusion: ") + e.what());
+  }
+  if (fingerprint && fingerprint->supported()) {
+    if (std::find(classes.begin(), classes.end(), fingerprint->class_name) == classes.end())
+      fail("fingerprint.probe.class '" + fingerprint->class_name + "' is not one of the model's classes");
+    try {
+      respaced_timesteps(diffusion.steps, fingerprint->reverse_steps);
+    } catch (const std::exception& e) {
+      fail(std::string("fingerprint.probe.reverse_steps: ") + e.what());
+    }
   }
 }
 
@@ -175,6 +186,7 @@ std::string ModelConfig::to_json() const {
     doc["calibration"] = k;
   }
   if (!training.is_null()) doc["training"] = training;
+  if (fingerprint) doc["fingerprint"] = fingerprint->to_json();
   return doc.dump();
 }
 
@@ -203,6 +215,56 @@ Calibration Calibration::from_json(const nlohmann::json& k, const std::string& s
   for (const char* key : {"image_threshold", "pixel_threshold", "method", "per_class"})
     c.provenance.erase(key);
   return c;
+}
+
+Fingerprint Fingerprint::from_json(const nlohmann::json& f, const std::string& source) {
+  const json doc = {{"fingerprint", f}};
+  const Reader r(doc, source);
+  Fingerprint fp;
+  fp.version = r.get<int>(f, "fingerprint", "version");
+  if (fp.version != kVersion) {
+    fp.unsupported = f;
+    return fp;
+  }
+  auto object = [&](const char* key) -> const json& {
+    if (!f.contains(key) || !f[key].is_object()) r.fail(std::string("missing section 'fingerprint.") + key + "'");
+    return f[key];
+  };
+  auto finite = [&](const json& obj, const char* section, const char* key, bool non_negative) {
+    const double v = r.get<double>(obj, section, key);
+    if (!std::isfinite(v) || (non_negative && v < 0))
+      r.fail(std::string("key '") + section + "." + key + "' must be a finite" +
+             (non_negative ? " non-negative" : "") + " number, got " + obj[key].dump());
+    return v;
+  };
+  const json& probe = object("probe");
+  fp.seed = r.get<uint64_t>(probe, "fingerprint.probe", "seed");
+  fp.class_name = r.get<std::string>(probe, "fingerprint.probe", "class");
+  fp.reverse_steps = r.get<int>(probe, "fingerprint.probe", "reverse_steps");
+  const json& e = object("expected");
+  fp.expected.score = finite(e, "fingerprint.expected", "score", false);
+  fp.expected.map_mean = finite(e, "fingerprint.expected", "map_mean", false);
+  fp.expected.map_std = finite(e, "fingerprint.expected", "map_std", false);
+  fp.expected.vae_error = finite(e, "fingerprint.expected", "vae_error", false);
+  const json& t = object("tolerance");
+  fp.tolerance.float32 = finite(t, "fingerprint.tolerance", "fp32", true);
+  fp.tolerance.reduced_precision = finite(t, "fingerprint.tolerance", "reduced_precision", true);
+  fp.provenance = f;
+  for (const char* key : {"version", "probe", "expected", "tolerance"}) fp.provenance.erase(key);
+  return fp;
+}
+
+nlohmann::json Fingerprint::to_json() const {
+  if (!supported()) return unsupported;
+  json f = provenance.is_object() ? provenance : json::object();
+  f["version"] = version;
+  f["probe"] = {{"seed", seed}, {"class", class_name}, {"reverse_steps", reverse_steps}};
+  f["expected"] = {{"score", expected.score},
+                   {"map_mean", expected.map_mean},
+                   {"map_std", expected.map_std},
+                   {"vae_error", expected.vae_error}};
+  f["tolerance"] = {{"fp32", tolerance.float32}, {"reduced_precision", tolerance.reduced_precision}};
+  return f;
 }
 
 Thresholds Calibration::for_class(const std::string& class_name) const {

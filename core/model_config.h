@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -53,6 +54,44 @@ struct Calibration {
   Thresholds for_class(const std::string& class_name) const;
 };
 
+// The probe's statistics (docs/model-format.md, "Fingerprint").
+struct FingerprintStats {
+  double score = 0;      // the image score: maximum of the anomaly map
+  double map_mean = 0;   // mean of the anomaly map
+  double map_std = 0;    // its (population) standard deviation
+  double vae_error = 0;  // mean |decode(encode(probe)) - probe|: the VAE alone
+};
+
+// Absolute: a statistic passes when |measured - expected| <= the tolerance of
+// the precision the engine runs in.
+struct FingerprintTolerance {
+  static constexpr double kDefaultFloat32 = 2e-3;
+  static constexpr double kDefaultReducedPrecision = 0.05;
+  double float32 = kDefaultFloat32;                     // fp32 on any device
+  double reduced_precision = kDefaultReducedPrecision;  // fp16 and bf16
+};
+
+// Optional: what the model computes on a fixed probe input, checked at load
+// (written by decodiff-train, decodiff-eval --calibrate, decodiff-fingerprint).
+struct Fingerprint {
+  static constexpr int kVersion = 1;
+  static constexpr uint64_t kDefaultSeed = 20240611;
+  int version = kVersion;
+  uint64_t seed = kDefaultSeed;  // of the probe image (probe_image.h)
+  std::string class_name;        // the class the probe is inspected as
+  int reverse_steps = 0;         // correction steps of the probe run
+  FingerprintStats expected;
+  FingerprintTolerance tolerance;
+  nlohmann::json provenance = nlohmann::json::object();  // every other key (device, tool, ...), kept on save
+  // A section of another version, kept as it is: this build cannot check it.
+  nlohmann::json unsupported;
+
+  bool supported() const { return unsupported.is_null(); }
+  // Parses a "fingerprint" section; throws ModelFileError naming `source` and the key.
+  static Fingerprint from_json(const nlohmann::json& section, const std::string& source);
+  nlohmann::json to_json() const;
+};
+
 struct ModelConfig {
   static constexpr int kFormatVersion = 1;
   int format_version = kFormatVersion;
@@ -64,6 +103,7 @@ struct ModelConfig {
   AnomalyMapConfig anomaly_map;
   Calibration calibration;
   nlohmann::json training;  // provenance written by decodiff-train (free-form), null if absent
+  std::optional<Fingerprint> fingerprint;
 
   // `source` names the file in error messages.
   static ModelConfig from_json(const std::string& text, const std::string& source);
