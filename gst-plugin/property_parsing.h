@@ -1,0 +1,56 @@
+// Strict parsers for the decodiffinspect text properties. Pure C++ (no
+// GStreamer, no GLib), so that unit tests and fuzz targets call them alone.
+//
+// Every parser takes the property's text and returns either a value or one
+// line that names the property, the text and what is wrong with it. Nothing
+// wraps around: a number that does not fit is an error, never another number.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace decodiff::gst {
+
+template <typename T>
+struct Parsed {
+  T value{};
+  std::string error;  // empty when the text was valid
+  bool ok() const { return error.empty(); }
+};
+
+// `roi`: "x,y,width,height" in frame pixels (decimal integers, spaces allowed
+// around each one); x, y >= 0, width, height >= 1, and x + width, y + height
+// within the largest frame size GStreamer caps can express (2147483647).
+// Empty text = the whole frame.
+struct RoiSetting {
+  int x = 0, y = 0, width = 0, height = 0;
+  bool whole_frame() const { return width == 0 || height == 0; }
+};
+Parsed<RoiSetting> parse_roi(const std::string& text);
+
+// Empty when `roi` fits in a frame_width x frame_height frame, else the error
+// (the sums are computed without overflow).
+std::string roi_fit_error(const RoiSetting& roi, int frame_width, int frame_height);
+
+// A decimal integer in [min, max] (optional '-' sign, no spaces, no other characters).
+Parsed<int64_t> parse_integer(const std::string& text, int64_t min, int64_t max);
+
+// `class`: a class name, or a class id (all digits, 0..2147483647). Which ids
+// and names exist is the model's business; this checks the form only.
+struct ClassSetting {
+  bool by_id = false;
+  int id = 0;
+  std::string name;  // the text, when not an id
+};
+Parsed<ClassSetting> parse_class(const std::string& text);
+
+// `device`: auto, cpu, cuda or cuda:N (N decimal, 0..127). The value is the
+// canonical spelling ("cuda:0" for "cuda:00"). Whether the device exists is
+// checked when the model loads.
+Parsed<std::string> parse_device(const std::string& text);
+
+// `precision`: fp32/float32/float, fp16/float16/half, bf16/bfloat16; the value
+// is the canonical name (fp32, fp16 or bf16).
+Parsed<std::string> parse_precision(const std::string& text);
+
+}  // namespace decodiff::gst
