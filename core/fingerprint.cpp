@@ -1,5 +1,6 @@
 #include "fingerprint.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
@@ -118,6 +119,14 @@ void write_model_fingerprint(const std::string& path, const Fingerprint& fp) {
 Fingerprint add_model_fingerprint(const std::string& path, const std::string& device,
                                   const std::string& class_name_or_id, uint64_t seed,
                                   const std::string& tool) {
+  // Building the networks draws their initial weights from the default CPU
+  // generator; a trainer that fingerprints its checkpoints must get the same
+  // random stream afterwards as without them.
+  struct KeepCpuRandomState {
+    at::Generator generator = at::detail::getDefaultCPUGenerator();
+    at::Tensor state = generator.get_state();
+    ~KeepCpuRandomState() { generator.set_state(state); }
+  } keep_random_state;
   EngineOptions options;
   options.device = device;
   options.verify_fingerprint = false;

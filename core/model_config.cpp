@@ -227,7 +227,8 @@ Fingerprint Fingerprint::from_json(const nlohmann::json& f, const std::string& s
     return fp;
   }
   auto object = [&](const char* key) -> const json& {
-    if (!f.contains(key) || !f[key].is_object()) r.fail(std::string("missing section 'fingerprint.") + key + "'");
+    if (!f.contains(key) || !f[key].is_object())
+      r.fail(std::string("missing section 'fingerprint.") + key + "'");
     return f[key];
   };
   auto finite = [&](const json& obj, const char* section, const char* key, bool non_negative) {

@@ -32,7 +32,8 @@ void fill_module(const std::string& path, const std::string& prefix, torch::nn::
     std::string local = name.substr(prefix.size());
     if (vae_names) local = nn::canonical_vae_name(local);
     if (!expected.count(local))
-      throw ModelFileError(path + ": unexpected tensor '" + name + "' (no such weight in the network the metadata describes)");
+      throw ModelFileError(path + ": unexpected tensor '" + name +
+                           "' (no such weight in the network the metadata describes)");
     if (file_name_of.count(local))
       throw ModelFileError(path + ": tensor '" + name + "' duplicates '" + file_name_of[local] + "'");
     file_name_of[local] = name;

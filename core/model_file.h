@@ -42,6 +42,7 @@ void edit_model_metadata(const std::string& path, const std::function<void(nlohm
 
 // Writes config + weights (float32 unless the modules hold another dtype).
 void save_model_file(const std::string& path, const ModelConfig& config, const nn::UNetModel& unet,
-                     const nn::AutoencoderKL& vae, const std::map<std::string, std::string>& extra_metadata = {});
+                     const nn::AutoencoderKL& vae,
+                     const std::map<std::string, std::string>& extra_metadata = {});
 
 }  // namespace decodiff

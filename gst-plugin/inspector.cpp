@@ -97,6 +97,8 @@ std::string Inspector::device_name() const { return engine_->device().str(); }
 
 int Inspector::crop_size() const { return engine_->config().input.crop; }
 
+std::vector<std::string> Inspector::load_warnings() const { return engine_->load_warnings(); }
+
 std::vector<Inspection> Inspector::inspect(const std::vector<PackedFrame>& frames, int class_id,
                                            const Rect& roi, int steps) {
   std::vector<InspectRequest> requests;

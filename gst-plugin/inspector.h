@@ -64,6 +64,8 @@ class Inspector {
   void check_steps(int steps) const;  // throws std::invalid_argument naming the legal values
   std::string device_name() const;
   int crop_size() const;
+  // What loading the model found worth a warning (e.g. no fingerprint to check it by).
+  std::vector<std::string> load_warnings() const;
 
   // One engine call for all frames (batch). Frame-map and scores are exactly
   // what decodiff::Engine::inspect returns for the same frames.

@@ -107,10 +107,15 @@ int main(int argc, char** argv) {
       out << report.dump(2) << "\n";
       if (!out) throw std::runtime_error("cannot write " + json_out);
     };
+    bool warned = false;  // every load of the model finds the same; say it once
     auto make_engine = [&](const EngineOptions& options) {
-      return model.empty()
-                 ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
-                 : Engine::load(model, options);
+      auto engine = model.empty()
+                        ? Engine::from_model(bench::preset_model(preset, size), options, "preset " + preset)
+                        : Engine::load(model, options);
+      for (const std::string& warning : engine->load_warnings())
+        if (!warned) std::cerr << "decodiff-bench: warning: " << warning << std::endl;
+      warned = true;
+      return engine;
     };
     std::shared_ptr<Engine> fp32;
     if (compare_fp32) fp32 = make_engine({device, Precision::kFloat32, Layout::kContiguous});

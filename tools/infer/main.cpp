@@ -24,6 +24,8 @@ struct Args {
 int run(const Args& a) {
   using namespace decodiff;
   auto engine = Engine::load(a.model, {a.device, parse_precision(a.precision)});
+  for (const std::string& warning : engine->load_warnings())
+    std::cerr << "decodiff-infer: warning: " << warning << std::endl;
   const auto& cfg = engine->config();
   const int class_id = engine->resolve_class(a.class_name);
   const int crop = cfg.input.crop;
