@@ -27,6 +27,7 @@
 
 #include "dataset_index.h"
 #include "engine.h"
+#include "lr_schedule.h"
 #include "model_config.h"
 #include "model_file.h"
 #include "objective.h"
@@ -199,12 +200,15 @@ class Run {
       result_.interrupted = true;
       return true;
     }
-    if (o_.max_minutes > 0 &&
-        std::chrono::duration<double>(Clock::now() - start_).count() > o_.max_minutes * 60) {
+    if (o_.max_minutes > 0 && elapsed_total_s() > o_.max_minutes * 60) {
       result_.out_of_time = true;
       return true;
     }
     return false;
+  }
+  // Seconds of training of this model: the time before a resume plus this run's.
+  double elapsed_total_s() const {
+    return elapsed_before_s_ + std::chrono::duration<double>(Clock::now() - start_).count();
   }
   void log(const nlohmann::json& j) {
     if (log_) {
@@ -240,6 +244,7 @@ class Run {
   std::unique_ptr<torch::serialize::InputArchive> resume_archive_storage_;
   std::string resume_phase_;
   uint64_t seed_ = 0;
+  double elapsed_before_s_ = 0;  // training.elapsed_before_s of a resumed model
   std::unordered_map<int64_t, at::Tensor> latent_cache_;  // key -> encoder moments [2L,h,w]
   int64_t latent_cache_bytes_ = 0;
 };
@@ -419,6 +424,9 @@ void Run::train_unet_phase() {
   const int64_t total = per_epoch * o_.epochs;
   const int warm_epochs = o_.warmup_epochs >= 0 ? o_.warmup_epochs : std::min(10, o_.epochs / 10);
   const int64_t warmup = per_epoch * warm_epochs;
+  // The time budget shapes the schedule from where this phase started (after a VAE phase).
+  if (!state_.contains("unet_start_s")) state_["unet_start_s"] = step == 0 ? elapsed_total_s() : 0.0;
+  const double unet_start_s = state_.value("unet_start_s", 0.0);
   const NoiseSchedule schedule(cfg_.diffusion.steps, cfg_.diffusion.schedule);
   ObjectiveOptions obj{o_.mask_ratio, o_.patch_shuffle_ratio};
   std::mt19937_64 rng(seed_ * 7919 + static_cast<uint64_t>(step));
@@ -462,7 +470,9 @@ void Run::train_unet_phase() {
       ++window_n;
       images += x.size(0);
       if (micro % accum == 0 || b.last_in_epoch) {
-        const double lr = o_.lr * lr_factor(step, warmup, total);
+        const double lr =
+            o_.lr * budgeted_lr_factor(step, warmup, total,
+                                       budget_fraction(elapsed_total_s(), unet_start_s, o_.max_minutes * 60));
         set_lr(opt, lr);
         opt.step();
         opt.zero_grad();
@@ -480,8 +490,7 @@ void Run::train_unet_phase() {
         const double ips = images / std::max(el, 1e-9);
         double eta = (total - step) * el / std::max<int64_t>(1, steps_this_run);
         if (o_.max_minutes > 0)
-          eta = std::min(eta,
-                         o_.max_minutes * 60 - std::chrono::duration<double>(Clock::now() - start_).count());
+          eta = std::min(eta, o_.max_minutes * 60 - elapsed_total_s());
         if (step % std::max(1, o_.log_every) == 0 || b.last_in_epoch) {
           char line[256];
           std::snprintf(line, sizeof line, "[unet] epoch %lld/%d step %lld loss %.4f %.1f img/s ETA %s",
@@ -566,7 +575,14 @@ TrainResult Run::go() {
       resume_phase_ = code == 0 ? "vae" : code == 1 ? "unet" : "";
     }
     if (!cfg_.training.is_object()) cfg_.training = nlohmann::json::object();
-    cfg_.training["elapsed_before_s"] = cfg_.training.value("elapsed_s", 0.0);
+    cfg_.training["elapsed_before_s"] = elapsed_before_s_ = cfg_.training.value("elapsed_s", 0.0);
+    if (o_.max_minutes > 0 && elapsed_before_s_ >= o_.max_minutes * 60) {
+      char spent[160];
+      std::snprintf(spent, sizeof spent, "%.1f of the %g minutes of --max-minutes", elapsed_before_s_ / 60,
+                    o_.max_minutes);
+      throw std::runtime_error(o_.resume + ": the time budget is spent (" + spent +
+                               ", counted over the resumes); raise --max-minutes to continue");
+    }
     if (!o_.command_line.empty()) cfg_.training["resumed_with"].push_back(o_.command_line);
     o_.resize = cfg_.input.resize;  // the checkpoint's geometry wins
     o_.crop = cfg_.input.crop;
@@ -617,6 +633,7 @@ TrainResult Run::go() {
               {"steps_done", 0}};
   }
   cfg_.training["epochs"] = o_.epochs;
+  cfg_.training["max_minutes"] = o_.max_minutes;
   result_.model_path = o_.out;
   if (o_.ema_decay > 0) {
     ema_ = nn::UNetModel(cfg_.unet);
