@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "codec_file.h"
 #include "io/safetensors.h"
 #include "model_config.h"
 
@@ -103,7 +104,8 @@ void fill(nn::AutoencoderKL& vae, const std::map<std::string, at::Tensor>& file,
 
 }  // namespace
 
-PretrainedVae load_pretrained_vae(const std::string& path) {
+PretrainedVae load_pretrained_vae(const std::string& name_or_path) {
+  const std::string path = resolve_vae_name(name_or_path);
   std::error_code ec;
   std::string weights = path;
   std::optional<nn::VaeConfig> config;
@@ -124,7 +126,11 @@ PretrainedVae load_pretrained_vae(const std::string& path) {
   }
   std::string prefix;
   auto meta = content.metadata.find("decodiff");
-  if (meta != content.metadata.end()) {
+  auto codec = content.metadata.find(kCodecMetadataKey);
+  if (codec != content.metadata.end()) {
+    config = parse_codec_metadata(codec->second, weights).vae;
+    prefix = "vae.";
+  } else if (meta != content.metadata.end()) {
     config = ModelConfig::from_json(meta->second, weights).vae;
     prefix = "vae.";
   } else if (!config) {

@@ -1,6 +1,7 @@
 // A pretrained AutoencoderKL for training: a diffusers folder (config.json +
 // diffusion_pytorch_model.safetensors), a diffusers safetensors file (config
-// inferred from the tensor shapes), or a decodiff model file (its vae.* part).
+// inferred from the tensor shapes), a decodiff model file (its vae.* part), a
+// codec file (codec_file.h), or the name of a shipped codec ("codec").
 #pragma once
 
 #include <string>
@@ -15,6 +16,6 @@ struct PretrainedVae {
 };
 
 // Throws std::runtime_error naming the file (and tensor) on any mismatch.
-PretrainedVae load_pretrained_vae(const std::string& path);
+PretrainedVae load_pretrained_vae(const std::string& name_or_path);
 
 }  // namespace decodiff::train

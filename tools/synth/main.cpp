@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "photo_dataset.h"
 #include "render_sample.h"
 #include "synth_dataset.h"
 #include "synth_video.h"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
       "\nExamples:\n"
       "  decodiff-synth dataset --out synth --size 256 --train 50\n"
       "  decodiff-synth video --category nut --out clip.mp4 --labels clip.json\n"
+      "  decodiff-synth photos --out photos   (needs Debian's opencv-doc)\n"
       "  decodiff-synth sample --category pcb --defect missing_part --out pcb.png --mask pcb_mask.png\n"
       "See docs/synthetic-data.md for the layouts and the labels file.");
   app.require_subcommand(1);
@@ -116,6 +118,28 @@ int main(int argc, char** argv) {
   video->add_option("--speed", vo.speed, "Belt speed in pixels per frame")->capture_default_str();
   video->add_option("--gap", vo.gap, "Pixels between parts (0: half a part)")->capture_default_str();
 
+  // photos
+  data::PhotoSetOptions ps;
+  std::string ps_source = data::kOpenCvDocPhotoDir, ps_out;
+  CLI::App* photos = app.add_subcommand(
+      "photos",
+      "Write the real-photo benchmark: crops of real photos (Debian's opencv-doc examples) in the MVTec-AD "
+      "layout, one class per photo, train crops from each photo's top-left and bottom-right quadrants and "
+      "test "
+      "crops (good and with painted defects) from the other two");
+  photos->add_option("--source", ps_source, "Folder holding the photos")->capture_default_str();
+  photos->add_option("--out", ps_out, "Dataset root folder (created if missing)")->required();
+  photos->add_option("--size", ps.image_size, "Image side in pixels (32-1024)")->capture_default_str();
+  photos->add_option("--train", ps.train_per_class, "train/good crops per class")->capture_default_str();
+  photos->add_option("--test-good", ps.test_good_per_class, "test/good crops per class")
+      ->capture_default_str();
+  photos->add_option("--test-defect", ps.test_defect_per_kind, "test crops per defect kind per class")
+      ->capture_default_str();
+  photos->add_option("--seed", ps.seed, "Random seed")->capture_default_str();
+  photos->add_option("--region", ps.region_fraction, "Crop side as a fraction of a quadrant's shorter side")
+      ->capture_default_str();
+  photos->add_option("--classes", ps.classes, "Comma-separated classes (default: all)")->delimiter(',');
+
   // sample
   std::string s_category = "nut", s_defect = "none", s_out, s_mask;
   uint64_t s_seed = 1;
@@ -148,6 +172,11 @@ int main(int argc, char** argv) {
       }
       std::fprintf(stderr, "decodiff-synth: wrote %d images of %zu categories to %s in %.1f s\n", images,
                    info["categories"].size(), ds_out.c_str(), progress.seconds());
+    } else if (*photos) {
+      ps.source = ps_source;
+      const nlohmann::json info = data::write_photo_dataset(ps_out, ps, progress.fn());
+      std::fprintf(stderr, "decodiff-synth: wrote %zu photo classes to %s in %.1f s\n",
+                   info["categories"].size(), ps_out.c_str(), progress.seconds());
     } else if (*video) {
       if (v_video.empty() && v_frames.empty())
         throw std::invalid_argument("video: give --out FILE and/or --frames-dir DIR");

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "codec_trainer.h"
 #include "error_text.h"
 #include "trainer.h"
 
@@ -19,6 +20,21 @@ std::vector<std::string> split_list(const std::string& s) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+int run_codec_training(const decodiff::train::CodecTrainOptions& co) {
+  decodiff::train::install_codec_stop_signal_handlers();
+  try {
+    auto r = decodiff::train::train_codec(co);
+    const char* how = r.interrupted ? "interrupted" : r.out_of_time ? "time budget reached" : "done";
+    std::cerr << "decodiff-train: codec " << how << " after " << r.steps_done << " steps; held-out PSNR "
+              << r.psnr_db << " dB, L1 " << r.l1 << "; wrote " << r.path
+              << (r.interrupted ? " (continue with --resume " + r.path + ")" : std::string()) << "\n";
+    return r.interrupted ? 130 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "decodiff-train: error: " << decodiff::error_text(e) << "\n";
+    return 1;
+  }
 }
 
 }  // namespace
@@ -61,7 +77,8 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   auto* vae = app.add_option(
       "--vae", o.vae_path,
-      "Pretrained AutoencoderKL (diffusers folder or safetensors, or a decodiff model file); kept frozen");
+      "Pretrained AutoencoderKL, kept frozen: 'codec' (the shipped general-purpose codec, the default), a "
+      "codec file, a diffusers folder or safetensors, or a decodiff model file");
   auto* train_vae = app.add_flag("--train-vae", o.train_vae,
                                  "Train a KL autoencoder first on the same images (no download needed)");
   vae->excludes(train_vae);
@@ -77,6 +94,25 @@ int main(int argc, char** argv) {
   app.add_option("--vae-batch-size", o.vae_batch_size, "Trained VAE: batch size (0: --batch-size)")
       ->capture_default_str();
   app.add_option("--kl-weight", o.kl_weight, "Trained VAE: weight of the KL term")->capture_default_str();
+
+  decodiff::train::CodecTrainOptions co;
+  bool codec_only = false;
+  app.add_flag("--codec-only", codec_only,
+               "Train only a general-purpose codec (AutoencoderKL) on broad content: photos (--photos), "
+               "synthetic parts and procedural images; writes a codec file for --vae");
+  app.add_option("--photos", co.photo_dir, "Codec: folder of the opencv-doc photos (default: Debian's)");
+  app.add_option("--codec-size", co.size, "Codec: the input size it is made for (scaling factor, fidelity)")
+      ->capture_default_str();
+  app.add_option("--codec-crop", co.train_crop, "Codec: crop side while training")->capture_default_str();
+  app.add_option("--codec-steps", co.steps, "Codec: schedule length in optimiser steps")
+      ->capture_default_str();
+  app.add_option("--latent-channels", co.latent_channels, "Codec: latent channels")->capture_default_str();
+  app.add_option("--l2-weight", co.l2_weight, "Codec: weight of the squared error beside the L1")
+      ->capture_default_str();
+  app.add_option("--checkpoint-minutes", co.checkpoint_minutes, "Codec: minutes between checkpoints")
+      ->capture_default_str();
+  app.add_option("--codec-fp16", co.store_half, "Codec: store the final weights as float16")
+      ->capture_default_str();
 
   app.add_option("--epochs", o.epochs, "Epochs of UNet training")->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "Images per forward pass")->capture_default_str();
@@ -120,7 +156,8 @@ int main(int argc, char** argv) {
       "mvtec.safetensors\n"
       "  decodiff-train --video line1.mp4 --video-class part --video-stride 10 --train-vae --out "
       "part.safetensors\n"
-      "  decodiff-train ... --resume model.safetensors   (continue an interrupted run)");
+      "  decodiff-train ... --resume model.safetensors   (continue an interrupted run)\n"
+      "  decodiff-train --codec-only --max-minutes 50 --out codec.safetensors   (a general-purpose codec)");
   (void)data;
   try {
     app.parse(argc, argv);
@@ -138,6 +175,27 @@ int main(int argc, char** argv) {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   setenv("OPENCV_FFMPEG_LOGLEVEL", "-8",
          0);  // FFmpeg's own messages (AV_LOG_QUIET) unless the user asks for them
+  if (codec_only) {
+    co.out = o.out;
+    co.resume = o.resume;
+    co.log_path = o.log_path;
+    co.log_every = o.log_every;
+    co.progress = o.progress;
+    co.channels = o.vae_channels;
+    co.layers_per_block = o.vae_layers_per_block;
+    co.norm_groups = o.vae_norm_groups;
+    co.lr = o.vae_lr;
+    co.kl_weight = o.kl_weight;
+    if (app.count("--batch-size")) co.batch_size = o.batch_size;
+    co.seed = app.count("--seed") ? o.seed : co.seed;
+    co.max_minutes = o.max_minutes;
+    co.device = o.device;
+    co.threads = o.threads;
+    co.command_line = o.command_line;
+    return run_codec_training(co);
+  }
+  // Without --vae and --train-vae the UNet is trained on the shipped codec.
+  if (o.vae_path.empty() && !o.train_vae && o.resume.empty()) o.vae_path = "codec";
   decodiff::train::install_stop_signal_handlers();
   try {
     auto r = decodiff::train::train_model(o);
