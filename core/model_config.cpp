@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "schedule.h"
 
@@ -10,6 +12,56 @@ namespace decodiff {
 namespace {
 
 using json = nlohmann::json;
+
+constexpr size_t kMaxLevels = 8;           // entries of channel_mult / block_out_channels
+constexpr int kMaxDiffusionSteps = 10000;  // T; the released models use 10
+
+// nlohmann's get<int> casts whatever number it finds (1e300, 4294967306, -1 for an unsigned): integers
+// are checked to be integers within the target type first, so none wraps around or overflows.
+template <typename T>
+struct IntegerTarget : std::is_integral<T> {
+  using type = T;
+};
+template <>
+struct IntegerTarget<bool> : std::false_type {};
+template <typename T>
+struct IntegerTarget<std::vector<T>> : IntegerTarget<T> {
+  using type = T;
+};
+
+template <typename I>
+bool integer_fits(const json& v) {
+  if (v.is_number_unsigned())
+    return v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<I>::max());
+  if (!v.is_number_integer()) return false;
+  const int64_t n = v.get<int64_t>();
+  if (n >= 0) return static_cast<uint64_t>(n) <= static_cast<uint64_t>(std::numeric_limits<I>::max());
+  if constexpr (std::is_signed_v<I>) {
+    return n >= static_cast<int64_t>(std::numeric_limits<I>::min());
+  } else {
+    return false;
+  }
+}
+
+// True when every number `v` holds is an integer that fits in T (an integer type or a vector of one).
+// Other types than numbers are left to nlohmann's type errors.
+template <typename T>
+bool integers_fit(const json& v) {
+  if constexpr (std::is_integral_v<T>) {
+    return integer_fits<T>(v);
+  } else {
+    if (!v.is_array()) return true;
+    return std::all_of(v.begin(), v.end(), integer_fits<typename IntegerTarget<T>::type>);
+  }
+}
+
+template <typename T>
+std::string integer_range() {
+  using I = typename IntegerTarget<T>::type;
+  const std::string range = "an integer in " + std::to_string(std::numeric_limits<I>::min()) + ".." +
+                            std::to_string(std::numeric_limits<I>::max());
+  return std::is_integral_v<T> ? range : "a list of integers, each " + range.substr(3);
+}
 
 class Reader {
  public:
@@ -22,10 +74,16 @@ class Reader {
   template <typename T>
   T get(const json& obj, const char* section, const char* key) const {
     if (!obj.contains(key)) fail(std::string("missing key '") + section + "." + key + "'");
+    const json& value = obj[key];
+    if constexpr (IntegerTarget<T>::value) {
+      if (!integers_fit<T>(value))
+        fail(std::string("key '") + section + "." + key + "' must be " + integer_range<T>() + ", got " +
+             value.dump());
+    }
     try {
-      return obj[key].get<T>();
+      return value.get<T>();
     } catch (const json::exception&) {
-      fail(std::string("key '") + section + "." + key + "' has the wrong type: " + obj[key].dump());
+      fail(std::string("key '") + section + "." + key + "' has the wrong type: " + value.dump());
     }
   }
   template <typename T>
@@ -114,7 +172,15 @@ void ModelConfig::validate(const std::string& source) const {
     fail(std::to_string(classes.size()) + " classes but unet.ncls is " + std::to_string(unet.ncls));
   if (unet.model_channels <= 0 || unet.num_heads <= 0 || unet.model_channels % unet.num_heads)
     fail("unet.model_channels must be a positive multiple of unet.num_heads");
-  if (vae.block_out_channels.empty()) fail("vae.block_out_channels is empty");
+  // Each level halves the resolution (the factors below are shifts by the level count); 8 levels already
+  // reduce 128-fold, and an unbounded count would overflow the shift.
+  if (vae.block_out_channels.empty() || vae.block_out_channels.size() > kMaxLevels)
+    fail("vae.block_out_channels must have 1.." + std::to_string(kMaxLevels) + " entries");
+  if (unet.channel_mult.empty() || unet.channel_mult.size() > kMaxLevels)
+    fail("unet.channel_mult must have 1.." + std::to_string(kMaxLevels) + " entries");
+  if (diffusion.steps < 1 || diffusion.steps > kMaxDiffusionSteps)
+    fail("diffusion.steps must be in 1.." + std::to_string(kMaxDiffusionSteps) + ", got " +
+         std::to_string(diffusion.steps));
   if (input.crop <= 0 || input.resize < input.crop) fail("input.resize must be >= input.crop > 0");
   const int64_t factor = vae_downsample_factor();
   const int64_t unet_factor = int64_t{1} << (unet.channel_mult.size() - 1);

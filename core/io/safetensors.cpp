@@ -47,18 +47,55 @@ const DtypeInfo* dtype_by_type(at::ScalarType type) {
 // safetensors stores little-endian data; we only run on little-endian hosts.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "big-endian hosts are not supported");
 
-}  // namespace
+// Where the bytes come from: a file (read piece by piece, never all at once) or memory.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual uint64_t size() const = 0;
+  // Copies `n` bytes at `offset` (which the caller has bound-checked) into `out`; false on a read error.
+  virtual bool read(uint64_t offset, void* out, uint64_t n) = 0;
+};
 
-SafetensorsContent read_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file (" + std::string(std::strerror(errno)) + ")");
-  in.seekg(0, std::ios::end);
-  const auto file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
+class FileSource : public ByteSource {
+ public:
+  explicit FileSource(const std::string& path) : in_(path, std::ios::binary) {
+    if (!in_) fail(path, "cannot open file (" + std::string(std::strerror(errno)) + ")");
+    in_.seekg(0, std::ios::end);
+    size_ = static_cast<uint64_t>(in_.tellg());
+  }
+  uint64_t size() const override { return size_; }
+  bool read(uint64_t offset, void* out, uint64_t n) override {
+    in_.seekg(static_cast<std::streamoff>(offset));
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
+    return static_cast<bool>(in_);
+  }
+
+ private:
+  std::ifstream in_;
+  uint64_t size_ = 0;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  MemorySource(const void* data, size_t size) : data_(static_cast<const uint8_t*>(data)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  bool read(uint64_t offset, void* out, uint64_t n) override {
+    if (offset > size_ || n > size_ - offset) return false;
+    if (n) std::memcpy(out, data_ + offset, n);
+    return true;
+  }
+
+ private:
+  const uint8_t* data_;
+  uint64_t size_;
+};
+
+SafetensorsContent parse(ByteSource& in, const std::string& path) {
+  const uint64_t file_size = in.size();
   if (file_size < 8) fail(path, "not a safetensors file: only " + std::to_string(file_size) + " bytes");
 
   uint8_t len_bytes[8];
-  in.read(reinterpret_cast<char*>(len_bytes), 8);
+  if (!in.read(0, len_bytes, 8)) fail(path, "could not read the header length");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
   if (header_len > file_size - 8) {
@@ -68,9 +105,7 @@ SafetensorsContent read_safetensors(const std::string& path) {
   if (header_len > (100u << 20)) fail(path, "header larger than 100 MB; refusing to parse");
 
   std::string header(header_len, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_len));
-  if (!in) fail(path, "could not read the header");
-
+  if (!in.read(8, header.data(), header_len)) fail(path, "could not read the header");
   json doc;
   try {
     doc = json::parse(header);
@@ -109,12 +144,14 @@ SafetensorsContent read_safetensors(const std::string& path) {
     const json& shape = e["shape"];
     const json& offs = e["data_offsets"];
     if (!shape.is_array()) fail(path, "tensor '" + name + "': shape is not an array");
-    if (!offs.is_array() || offs.size() != 2 || !offs[0].is_number_unsigned() || !offs[1].is_number_unsigned())
+    if (!offs.is_array() || offs.size() != 2 || !offs[0].is_number_unsigned() ||
+        !offs[1].is_number_unsigned())
       fail(path, "tensor '" + name + "': data_offsets must be two non-negative integers");
     std::vector<int64_t> sizes;
     uint64_t numel = 1;
     for (const auto& d : shape) {
-      if (!d.is_number_unsigned()) fail(path, "tensor '" + name + "': shape has a non-integer or negative dim");
+      if (!d.is_number_unsigned())
+        fail(path, "tensor '" + name + "': shape has a non-integer or negative dim");
       const uint64_t v = d.get<uint64_t>();
       if (v > (uint64_t{1} << 40) || (v != 0 && numel > std::numeric_limits<uint64_t>::max() / v / 8))
         fail(path, "tensor '" + name + "': shape too large");
@@ -123,27 +160,47 @@ SafetensorsContent read_safetensors(const std::string& path) {
     }
     const uint64_t begin = offs[0].get<uint64_t>(), end = offs[1].get<uint64_t>();
     if (begin > end || end > data_size)
-      fail(path, "tensor '" + name + "': data offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                     ") outside the " + std::to_string(data_size) + "-byte data section (truncated file?)");
+      fail(path, "tensor '" + name + "': data offsets [" + std::to_string(begin) + ", " +
+                     std::to_string(end) + ") outside the " + std::to_string(data_size) +
+                     "-byte data section (truncated file?)");
     if (end - begin != numel * dt->size)
-      fail(path, "tensor '" + name + "': shape needs " + std::to_string(numel * dt->size) + " bytes but offsets give " +
-                     std::to_string(end - begin));
+      fail(path, "tensor '" + name + "': shape needs " + std::to_string(numel * dt->size) +
+                     " bytes but offsets give " + std::to_string(end - begin));
     spans.push_back({begin, end, name});
     auto tensor = at::empty(sizes, at::TensorOptions().dtype(dt->type));
-    if (numel) {
-      in.seekg(static_cast<std::streamoff>(data_start + begin));
-      in.read(static_cast<char*>(tensor.data_ptr()), static_cast<std::streamsize>(end - begin));
-      if (!in) fail(path, "tensor '" + name + "': could not read its bytes");
-    }
+    if (numel && !in.read(data_start + begin, tensor.data_ptr(), end - begin))
+      fail(path, "tensor '" + name + "': could not read its bytes");
     content.tensors.emplace(name, std::move(tensor));
   }
 
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
-  for (size_t i = 1; i < spans.size(); ++i) {
-    if (spans[i].begin < spans[i - 1].end)
-      fail(path, "tensors '" + spans[i - 1].name + "' and '" + spans[i].name + "' overlap");
+  uint64_t covered = 0;  // the data section is tensors back to back, as the format requires
+  const Span* previous = nullptr;
+  for (const Span& span : spans) {
+    if (span.begin == span.end) continue;  // empty tensors take no bytes
+    if (span.begin < covered) fail(path, "tensors '" + previous->name + "' and '" + span.name + "' overlap");
+    if (span.begin > covered)
+      fail(path, "bytes " + std::to_string(covered) + ".." + std::to_string(span.begin) +
+                     " of the data section belong to no tensor");
+    covered = span.end;
+    previous = &span;
   }
+  if (covered != data_size)
+    fail(path, "bytes " + std::to_string(covered) + ".." + std::to_string(data_size) +
+                   " of the data section belong to no tensor");
   return content;
+}
+
+}  // namespace
+
+SafetensorsContent read_safetensors(const std::string& path) {
+  FileSource in(path);
+  return parse(in, path);
+}
+
+SafetensorsContent read_safetensors_bytes(const void* data, size_t size, const std::string& name) {
+  MemorySource in(data, size);
+  return parse(in, name);
 }
 
 void write_safetensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors,
@@ -154,10 +211,13 @@ void write_safetensors(const std::string& path, const std::map<std::string, at::
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     const DtypeInfo* dt = dtype_by_type(t.scalar_type());
-    if (!dt) throw SafetensorsError(path + ": tensor '" + name + "': dtype " + std::string(c10::toString(t.scalar_type())) + " cannot be stored");
+    if (!dt)
+      throw SafetensorsError(path + ": tensor '" + name + "': dtype " +
+                             std::string(c10::toString(t.scalar_type())) + " cannot be stored");
     auto cpu = t.detach().to(at::kCPU).contiguous();
     const uint64_t bytes = static_cast<uint64_t>(cpu.numel()) * dt->size;
-    header[name] = {{"dtype", dt->name}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    header[name] = {
+        {"dtype", dt->name}, {"shape", cpu.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
     ordered.push_back(std::move(cpu));
   }
@@ -174,7 +234,8 @@ void write_safetensors(const std::string& path, const std::map<std::string, at::
     out.write(reinterpret_cast<const char*>(len_bytes), 8);
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
     for (const auto& t : ordered)
-      out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
+      out.write(static_cast<const char*>(t.data_ptr()),
+                static_cast<std::streamsize>(t.numel() * t.element_size()));
     out.flush();
     if (!out) {
       std::remove(tmp.c_str());

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstddef>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,10 @@ struct SafetensorsContent {
 // shape whose byte size differs from its offsets, overlapping or out-of-range
 // offsets, bytes not covered by any tensor.
 SafetensorsContent read_safetensors(const std::string& path);
+
+// The same checks on a file's content already in memory (`size` bytes at `data`); `name` stands for the
+// file in messages. read_safetensors and this share one implementation.
+SafetensorsContent read_safetensors_bytes(const void* data, size_t size, const std::string& name);
 
 // Writes tensors (moved to CPU, made contiguous) and string metadata. Writes to
 // a temporary file beside `path` and renames it, so a crash never leaves a

@@ -171,6 +171,37 @@ TEST(ModelConfigTest, PerClassThresholdsApplyToTheirClassAndSurviveASave) {
   }
 }
 
+// Found by fuzzing (docs/robustness.md): each was undefined behaviour or a hang before.
+TEST(ModelConfigTest, NumbersOutOfRangeAreOneClearError) {
+  const auto tiny =
+      nlohmann::json::parse(read_model_config(testing::golden_path("tiny_model.safetensors")).to_json());
+  auto with = [&](const char* section, const char* key, const nlohmann::json& value) {
+    auto doc = tiny;
+    doc[section][key] = value;
+    return doc.dump();
+  };
+  const std::pair<std::string, std::string> cases[] = {
+      {with("input", "crop", 1e300),
+       "key 'input.crop' must be an integer in -2147483648..2147483647, got 1e+300"},
+      {with("input", "crop", 4294967360), "key 'input.crop' must be an integer"},
+      {with("input", "crop", 64.0), "key 'input.crop' must be an integer"},
+      {with("unet", "channel_mult", {1, 2.5}), "key 'unet.channel_mult' must be a list of integers"},
+      {with("unet", "channel_mult", nlohmann::json::array()), "unet.channel_mult must have 1..8 entries"},
+      {with("vae", "block_out_channels", std::vector<int>(70, 32)),
+       "vae.block_out_channels must have 1..8 entries"},
+      {with("diffusion", "steps", 2000000000), "diffusion.steps must be in 1..10000, got 2000000000"},
+  };
+  for (const auto& [text, fragment] : cases) {
+    try {
+      ModelConfig::from_json(text, "bad.safetensors");
+      ADD_FAILURE() << "accepted: " << fragment;
+    } catch (const ModelFileError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("bad.safetensors: ", 0), 0u) << e.what();
+    }
+  }
+}
+
 TEST(ModelConfigTest, ClassLookupByNameOrId) {
   auto cfg = read_model_config(testing::golden_path("tiny_model.safetensors"));
   EXPECT_EQ(cfg.class_id("gamma"), 2);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <string>
 
 #include "../common/temp_dir.h"
@@ -99,6 +101,33 @@ TEST_F(SafetensorsTest, OverlappingTensors) {
           R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
           6),
       "overlap");
+}
+
+TEST_F(SafetensorsTest, BytesNotCoveredByAnyTensor) {
+  expect_error(raw("gap.safetensors", R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})", 6),
+               "bytes 0..2 of the data section belong to no tensor");
+  expect_error(raw("tail.safetensors", R"({"w":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}})", 7),
+               "bytes 4..7 of the data section belong to no tensor");
+}
+
+TEST_F(SafetensorsTest, BytesInMemoryReadAsTheFile) {
+  const std::map<std::string, at::Tensor> tensors = {{"a", at::arange(6, at::kFloat).reshape({2, 3})},
+                                                     {"b", at::tensor({7, -8}, at::kLong)}};
+  write_safetensors(path("mem.safetensors"), tensors, {{"k", "v"}});
+  std::ifstream in(path("mem.safetensors"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto back = read_safetensors_bytes(bytes.data(), bytes.size(), "in-memory model");
+  ASSERT_EQ(back.tensors.size(), 2u);
+  EXPECT_TRUE(back.tensors.at("a").equal(tensors.at("a")));
+  EXPECT_TRUE(back.tensors.at("b").equal(tensors.at("b")));
+  EXPECT_EQ(back.metadata.at("k"), "v");
+  try {
+    read_safetensors_bytes(bytes.data(), bytes.size() - 3, "in-memory model");
+    FAIL() << "no error for cut bytes";
+  } catch (const SafetensorsError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("in-memory model: ", 0), 0u) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(SafetensorsTest, TruncatedRealFile) {
