@@ -43,11 +43,18 @@ std::vector<ScoredImage> EngineScorer::score(const std::vector<cv::Mat>& images,
   const at::Tensor maps = out.maps.fused.to(at::kCPU, at::kFloat).contiguous();
   const at::Tensor scores = out.maps.score.to(at::kCPU, at::kFloat).contiguous();
   const int crop = static_cast<int>(maps.size(1));
+  const at::Tensor correction =
+      (out.latent_rec.to(at::kFloat) - out.latent.to(at::kFloat)).abs().mean(1).to(at::kCPU).contiguous();
+  const int latent = static_cast<int>(correction.size(1));
   for (size_t i = 0; i < images.size(); ++i) {
     ScoredImage& r = results[i];
     r.score = scores.data_ptr<float>()[i];
     r.map = cv::Mat(crop, crop, CV_32FC1);
     std::memcpy(r.map.data, maps[static_cast<int64_t>(i)].data_ptr<float>(), sizeof(float) * crop * crop);
+    r.codec = codec_error(out.input[static_cast<int64_t>(i)], out.image_x0[static_cast<int64_t>(i)]);
+    r.latent_correction = cv::Mat(latent, latent, CV_32FC1);
+    std::memcpy(r.latent_correction.data, correction[static_cast<int64_t>(i)].data_ptr<float>(),
+                sizeof(float) * latent * latent);
     if (want_pictures) {
       r.input = to_rgb(out.input[static_cast<int64_t>(i)]);
       r.reconstruction = to_rgb(out.image_rec[static_cast<int64_t>(i)]);

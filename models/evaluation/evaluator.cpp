@@ -223,6 +223,10 @@ EvaluationResult evaluate(Scorer& scorer, const data::DatasetIndex& index, const
     };
 
     ClassMetricsAccumulator acc;
+    DefectMeasuresAccumulator measures;
+    std::map<std::string, ClassMetricsAccumulator> by_defect;  // normal images go into every kind
+    for (const data::Sample& s : samples)
+      if (s.anomalous) by_defect[s.defect];
     sketches.emplace_back();
     PixelCurveSketch& sketch = sketches.back();
     std::vector<int> ids(samples.size(), model_class[k]);
@@ -233,6 +237,11 @@ EvaluationResult evaluate(Scorer& scorer, const data::DatasetIndex& index, const
           const float* map = r.map.ptr<float>();
           const uint8_t* m = s.mask.empty() ? nullptr : mask.ptr<uint8_t>();
           acc.add(r.score, s.anomalous, map, m, crop, crop);
+          measures.add(s.defect, r.codec, r.latent_correction, mask);
+          if (s.anomalous)
+            by_defect.at(s.defect).add(r.score, true, map, m, crop, crop);
+          else
+            for (auto& kind : by_defect) kind.second.add(r.score, false, map, m, crop, crop);
           if (pictures) sketch.add(map, m, crop, crop);
           if (collector) collector->add(class_name, r.score, s.anomalous, map, m, crop, crop);
           result.images.push_back({s.image, class_name, s.defect, s.anomalous, r.score});
@@ -267,9 +276,13 @@ EvaluationResult evaluate(Scorer& scorer, const data::DatasetIndex& index, const
     class_scores.push_back(acc.scores());
     class_labels.push_back(acc.labels());
     result.per_class.push_back(acc.compute());
+    result.per_class_measures.push_back(measures.for_class());
+    for (const auto& [defect, m] : measures.per_defect())
+      result.per_defect.push_back({class_name, defect, by_defect.at(defect).compute(), m});
   }
   result.seconds = seconds_since(start);
   result.mean = mean_metrics(result.per_class);
+  result.measures_mean = mean_measures(result.per_class_measures);
 
   if (collector) {
     result.calibration = collector->compute();

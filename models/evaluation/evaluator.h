@@ -14,6 +14,7 @@
 #include "calibration.h"
 #include "class_metrics.h"
 #include "dataset_index.h"
+#include "defect_measures.h"
 #include "model_config.h"
 #include "scorer.h"
 
@@ -46,12 +47,22 @@ struct Progress {
 };
 using ProgressFn = std::function<void(const Progress&)>;
 
+// One defect kind of one class: its images against the class's normal test images.
+struct DefectKindResult {
+  std::string class_name, defect;
+  MetricSet metrics;        // image level: this kind's images vs the normal ones; pixel level: their pixels
+  DefectMeasures measures;  // inside values from this kind, outside values from the whole class
+};
+
 struct EvaluationResult {
   std::vector<std::string> classes;  // evaluated classes, in the dataset's class order
   std::vector<MetricSet> per_class;  // same order
   MetricSet mean;
-  std::vector<ImageRecord> images;  // every scored test image
-  nlohmann::json calibration;       // the computed calibration section (null when not asked for)
+  std::vector<DefectMeasures> per_class_measures;  // codec fidelity and UNet selectivity, same order
+  DefectMeasures measures_mean;                    // mean over the classes
+  std::vector<DefectKindResult> per_defect;        // class by class, kinds sorted
+  std::vector<ImageRecord> images;                 // every scored test image
+  nlohmann::json calibration;  // the computed calibration section (null when not asked for)
   // Thresholds the panels were drawn with, and where they came from:
   // "calibration", "model" or "per-class F1max".
   std::string panel_threshold_source;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "defect_measures.h"
+
 namespace decodiff::evaluation {
 
 struct ScoredImage {
@@ -15,6 +17,10 @@ struct ScoredImage {
   cv::Mat map;             // CV_32FC1, crop x crop
   cv::Mat input;           // CV_8UC3 RGB, crop x crop (when pictures were asked for)
   cv::Mat reconstruction;  // CV_8UC3 RGB, crop x crop (when pictures were asked for)
+  // For the codec fidelity and the UNet selectivity (defect_measures.h); empty
+  // when the scorer does not measure them.
+  CodecError codec;           // x0 = decode(encode(x)) against the input crop
+  cv::Mat latent_correction;  // CV_32FC1 latent x latent: mean over channels of |z_rec - z|
 };
 
 class Scorer {

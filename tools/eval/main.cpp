@@ -5,18 +5,24 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "codec_check.h"
 #include "dataset_index.h"
 #include "decodiff_config.h"
 #include "engine.h"
 #include "engine_scorer.h"
 #include "error_text.h"
 #include "evaluator.h"
+#include "fingerprint.h"
+#include "io/safetensors.h"
+#include "model_file.h"
 #include "report.h"
+#include "vae_source.h"
 
 namespace {
 
@@ -24,7 +30,8 @@ namespace ev = decodiff::evaluation;
 namespace fs = std::filesystem;
 
 struct Args {
-  std::string model, data, device = "auto", precision = "fp32", out = "decodiff-eval-out";
+  std::string model, codec, data, device = "auto", precision = "fp32", out = "decodiff-eval-out";
+  int resize = 0, crop = 0;  // --codec geometry (0: the file's)
   std::vector<std::string> classes;
   int steps = 0, batch = 8, max_images = 0, normal_panels = 8;
   bool calibrate = false, no_pictures = false, quiet = false;
@@ -80,10 +87,95 @@ class ProgressLine {
   std::string phase_;
 };
 
-int run(const Args& a) {
+struct Geometry {
+  int resize = 0, crop = 0;
+  std::string from;
+};
+
+// The pre-processing a codec is checked at when --resize / --crop are not given:
+// a model file's own; a codec file's training size as the crop, resized from
+// 9/8 of it (decodiff-train's default proportion, 288 -> 256).
+Geometry codec_file_geometry(const std::string& path) {
+  using namespace decodiff;
+  try {
+    const ModelConfig cfg = read_model_config(path);
+    return {cfg.input.resize, cfg.input.crop, "model file"};
+  } catch (const std::exception&) {
+    // not a decodiff model file
+  }
+  std::string codec_meta;
+  try {
+    const auto content = io::read_safetensors(path);
+    const auto it = content.metadata.find("decodiff_codec");
+    if (it != content.metadata.end()) codec_meta = it->second;
+  } catch (const std::exception&) {
+    // a diffusers folder, or not a safetensors file: load_pretrained_vae says what is wrong
+  }
+  if (!codec_meta.empty()) {
+    const nlohmann::json j = nlohmann::json::parse(codec_meta, nullptr, false);
+    if (j.is_object() && j.contains("input") && j["input"].value("size", 0) > 0) {
+      const int size = j["input"]["size"].get<int>();
+      return {size + size / 8, size, "codec file (crop = input.size, resize = 9/8 of it)"};
+    }
+  }
+  throw std::invalid_argument("'" + path +
+                              "' carries no input geometry (neither a decodiff model file nor a " +
+                              "codec file): give --resize and --crop");
+}
+
+// decodiff-eval --codec FILE: the codec alone (docs/evaluation.md, "Codec check").
+int run_codec_check(const Args& a) {
   using namespace decodiff;
   const data::DatasetIndex index = data::index_dataset(a.data, a.classes);
+  int resize = a.resize, crop = a.crop;
+  std::string geometry = "options";
+  if (resize == 0 || crop == 0) {
+    const auto [file_resize, file_crop, from] = codec_file_geometry(a.codec);
+    if (crop == 0) crop = file_crop;
+    // A crop of another size keeps the file's resize / crop proportion.
+    if (resize == 0) resize = file_resize * crop / file_crop;
+    geometry = from;
+  }
+  if (crop > resize) throw std::invalid_argument("--crop must not exceed --resize");
+  train::PretrainedVae vae = train::load_pretrained_vae(a.codec);
+  ev::VaeReconstructor codec(vae.vae, resize, crop, resolve_device(a.device));
+  ev::CodecCheckOptions opt;
+  opt.batch = a.batch;
+  opt.max_images = a.max_images;
+  fs::create_directories(a.out);
+  ProgressLine progress(a.quiet);
+  const ev::CodecCheckResult result =
+      ev::check_codec(codec, index, opt, [&](const ev::Progress& p) { progress(p); });
+  const nlohmann::json run = {{"tool", std::string("decodiff-eval ") + DECODIFF_VERSION},
+                              {"mode", "codec"},
+                              {"codec", a.codec},
+                              {"vae_channels", vae.config.block_out_channels},
+                              {"latent_channels", vae.config.latent_channels},
+                              {"downsampling", vae.vae->downsample_factor()},
+                              {"data", a.data},
+                              {"layout", data::to_string(index.layout)},
+                              {"resize", resize},
+                              {"crop", crop},
+                              {"geometry_from", geometry},
+                              {"device", resolve_device(a.device).str()},
+                              {"max_images_per_class", a.max_images}};
+  std::cout << ev::format_codec_table(result) << std::flush;
+  const std::string report_path = (fs::path(a.out) / "codec.json").string();
+  ev::write_text_file(report_path, ev::codec_report_json(result, run).dump(2) + "\n");
+  ev::write_text_file((fs::path(a.out) / "codec.txt").string(), ev::format_codec_table(result));
+  std::fprintf(stderr, "decodiff-eval: codec check of %llu test images in %s; report %s\n",
+               static_cast<unsigned long long>(result.images), duration(result.seconds).c_str(),
+               report_path.c_str());
+  return 0;
+}
+
+int run(const Args& a) {
+  using namespace decodiff;
+  if (!a.codec.empty()) return run_codec_check(a);
+  const data::DatasetIndex index = data::index_dataset(a.data, a.classes);
   auto engine = Engine::load(a.model, {a.device, parse_precision(a.precision)});
+  for (const std::string& warning : engine->load_warnings())
+    std::fprintf(stderr, "decodiff-eval: warning: %s\n", warning.c_str());
   const ModelConfig& cfg = engine->config();
   ev::EngineScorer scorer(engine, a.steps);
 
@@ -122,7 +214,12 @@ int run(const Args& a) {
     result.calibration["tool"] = std::string("decodiff-eval ") + DECODIFF_VERSION;
   }
   const std::string table = ev::format_table(result);
-  std::cout << table << std::flush;
+  const std::string defect_table = ev::format_defect_table(result);
+  std::cout << table
+            << "\nCodec fidelity (x0 = decode(encode(x)) vs x) and UNet selectivity (|z_rec - z|), "
+               "inside the defects vs outside:\n"
+            << defect_table << std::flush;
+  ev::write_text_file((fs::path(a.out) / "defects.txt").string(), defect_table);
 
   const std::string report_path = (fs::path(a.out) / "report.json").string();
   const std::string csv_path = (fs::path(a.out) / "scores.csv").string();
@@ -130,6 +227,12 @@ int run(const Args& a) {
   ev::write_text_file(csv_path, ev::scores_csv(result));
   if (a.calibrate) {
     ev::write_model_calibration(a.model, result.calibration);
+    // The fingerprint is refreshed with the calibration (same probe class and seed when it had one).
+    const auto& old = cfg.fingerprint;
+    const bool keep = old && old->supported();
+    add_model_fingerprint(a.model, engine->device().str(), keep ? old->class_name : "0",
+                          keep ? old->seed : Fingerprint::kDefaultSeed,
+                          std::string("decodiff-eval ") + DECODIFF_VERSION);
     std::fprintf(
         stderr,
         "decodiff-eval: calibrated %s (%s on the %s split): image_threshold %.6g, pixel_threshold %.6g\n",
@@ -164,9 +267,19 @@ int main(int argc, char** argv) {
       "  decodiff-eval --model model.safetensors --data synth --classes nut,pcb --max-images 20 "
       "--no-pictures\n"
       "  decodiff-eval --model model.safetensors --data synth --calibrate --calibration-split train\n"
+      "  decodiff-eval --codec models/codec.safetensors --data photos --out codec-photos\n"
       "See docs/evaluation.md.");
   Args a;
-  app.add_option("--model", a.model, "model file (.safetensors)")->required()->check(CLI::ExistingFile);
+  auto* model = app.add_option("--model", a.model, "model file (.safetensors)")->check(CLI::ExistingFile);
+  auto* codec = app.add_option("--codec", a.codec,
+                               "codec check instead: a VAE (diffusers folder or file) or a model file's VAE, "
+                               "alone, inside vs outside the defects")
+                    ->check(CLI::ExistingPath);
+  model->excludes(codec);
+  app.add_option("--resize", a.resize, "--codec: resize (default: the model file's)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--crop", a.crop, "--codec: center crop (default: the model file's)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--data", a.data, "dataset root (MVTec-AD layout, VisA with split_csv/1cls.csv)")
       ->required();
   app.add_option("--classes", a.classes, "comma-separated classes to evaluate (default: every class)")
@@ -203,6 +316,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", a.quiet, "no progress line");
   try {
     app.parse(argc, argv);
+    if (a.model.empty() && a.codec.empty()) throw CLI::RequiredError("--model or --codec");
+    if (!a.codec.empty() && a.calibrate)
+      throw CLI::ValidationError("--calibrate", "needs --model, not --codec");
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

@@ -144,7 +144,8 @@ inline std::string tool(const std::string& relative) {
 }
 
 // The rows after the header of decodiff-eval's table (classes + mean, seven
-// percentages each) equal report.json rounded to one decimal, cell by cell.
+// percentages each, then the selectivity) equal report.json rounded to one
+// decimal, cell by cell; the table ends at the first empty line.
 inline void expect_table_rows_match_report(std::istream& lines, const nlohmann::json& report,
                                            int expected_rows) {
   const char* keys[7][2] = {{"image", "auroc"}, {"image", "ap"},     {"image", "f1_max"}, {"pixel", "auroc"},
@@ -152,7 +153,8 @@ inline void expect_table_rows_match_report(std::istream& lines, const nlohmann::
   int rows = 0;
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.empty() || line[0] == '-') continue;
+    if (line.empty()) break;  // the per-defect table follows
+    if (line[0] == '-') continue;
     std::istringstream cells(line);
     std::string name;
     cells >> name;

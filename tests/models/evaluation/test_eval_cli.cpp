@@ -74,6 +74,20 @@ TEST(EvalCli, WritesTableReportScoresAndPictures) {
   std::getline(lines, line);
   EXPECT_NE(line.find("I-AUROC"), std::string::npos);
   eval_test::expect_table_rows_match_report(lines, report, 3);
+  // The second table: per class and defect kind, codec fidelity and selectivity.
+  EXPECT_NE(r.out.find("alpha/crack"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("select."), std::string::npos) << r.out;
+  ASSERT_EQ(report.at("defects").size(), 2u);
+  for (const char* cls : {"alpha", "beta"}) {
+    const nlohmann::json& c = report.at("classes").at(cls);
+    EXPECT_GT(c.at("codec").at("psnr_db").get<double>(), 0.0) << cls;
+    EXPECT_EQ(c.at("codec").at("images").get<int>(), 5) << cls;
+    EXPECT_EQ(c.at("selectivity").at("outside_cells").get<int>() > 0, true) << cls;
+    EXPECT_GT(c.at("selectivity").at("correction_outside").get<double>(), 0.0) << cls;
+  }
+  // One defect kind per class: its row has the class's image AUROC.
+  EXPECT_EQ(report.at("defects").at(0).at("image").at("auroc"),
+            report.at("classes").at("alpha").at("image").at("auroc"));
 
   // scores.csv: every test image; its score is decodiff-infer's on the same image,
   // and the image metrics in the report are those of these scores.
@@ -105,6 +119,35 @@ TEST(EvalCli, WritesTableReportScoresAndPictures) {
     const cv::Mat img = cv::imread((out / "plots" / (std::string(plot) + ".png")).string());
     EXPECT_EQ(img.size(), cv::Size(1040, 680)) << plot;
   }
+}
+
+TEST(EvalCli, CodecCheckOfAModelFileAgreesWithTheEvaluation) {
+  eval_test::TempDir tmp("eval-cli-codec");
+  small_dataset(tmp.path() / "data");
+  const auto codec =
+      run_command(kEval + " --device cpu -q --codec " + shell_quote(kModel) + " --data " +
+                      shell_quote(tmp.path() / "data") + " --out " + shell_quote(tmp.path() / "c"),
+                  tmp.path() / "c-log");
+  ASSERT_EQ(codec.rc, 0) << codec.err;
+  EXPECT_NE(codec.out.find("alpha/crack"), std::string::npos) << codec.out;
+  const nlohmann::json c = nlohmann::json::parse(eval_test::read_file(tmp.path() / "c" / "codec.json"));
+  EXPECT_EQ(c.at("run").at("crop").get<int>(), 64);
+  EXPECT_EQ(c.at("run").at("geometry_from"), "model file");
+  const auto eval =
+      run_command(kEval + " --device cpu -q --no-pictures --model " + shell_quote(kModel) + " --data " +
+                      shell_quote(tmp.path() / "data") + " --out " + shell_quote(tmp.path() / "e"),
+                  tmp.path() / "e-log");
+  ASSERT_EQ(eval.rc, 0) << eval.err;
+  const nlohmann::json e = nlohmann::json::parse(eval_test::read_file(tmp.path() / "e" / "report.json"));
+  for (const char* cls : {"alpha", "beta"})
+    for (const char* key : {"psnr_db", "error_inside", "error_outside"})
+      EXPECT_NEAR(c.at("classes").at(cls).at(key).get<double>(),
+                  e.at("classes").at(cls).at("codec").at(key).get<double>(), 1e-5)
+          << cls << " " << key;
+
+  const auto none = run_command(kEval + " --data " + shell_quote(tmp.path() / "data"), tmp.path() / "n-log");
+  EXPECT_NE(none.rc, 0);
+  EXPECT_NE(none.err.find("--model or --codec"), std::string::npos) << none.err;
 }
 
 TEST(EvalCli, CalibrationGoesIntoTheModelAndDecodiffInferUsesIt) {
