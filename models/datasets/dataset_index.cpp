@@ -103,35 +103,7 @@ void index_visa(const fs::path& root, std::vector<Sample>& train, std::vector<Sa
   const fs::path csv = root / "split_csv" / "1cls.csv";
   std::ifstream in(csv);
   if (!in) throw std::runtime_error("cannot read '" + csv.string() + "'");
-  std::string line;
-  if (!std::getline(in, line)) throw std::runtime_error("'" + csv.string() + "' is empty");
-  const auto header = split_csv_line(line);
-  std::map<std::string, size_t> col;
-  for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
-  for (const char* k : {"object", "split", "label", "image", "mask"}) {
-    if (!col.count(k)) throw std::runtime_error("'" + csv.string() + "' has no column '" + k + "'");
-  }
-  int line_no = 1;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty() || line == "\r") continue;
-    const auto f = split_csv_line(line);
-    if (f.size() < header.size())
-      throw std::runtime_error("'" + csv.string() + "' line " + std::to_string(line_no) + ": too few fields");
-    const std::string split = f[col["split"]], label = f[col["label"]];
-    Sample s{(root / f[col["image"]]).string(),     "", f[col["object"]], 0, label != "normal",
-             label == "normal" ? "good" : "anomaly"};
-    if (s.anomalous) {
-      if (f[col["mask"]].empty())
-        throw std::runtime_error("defect image '" + s.image + "' has no mask in '" + csv.string() + "'");
-      s.mask = (root / f[col["mask"]]).string();
-    }
-    if (split == "train") {
-      if (!s.anomalous) train.push_back(std::move(s));
-    } else if (split == "test") {
-      test.push_back(std::move(s));
-    }
-  }
+  parse_visa_split(in, root.string(), csv.string(), train, test);
 }
 
 bool all_in(const std::set<std::string>& names, const std::vector<std::string>& list) {
@@ -144,6 +116,40 @@ bool all_in(const std::set<std::string>& names, const std::vector<std::string>& 
 bool by_image(const Sample& a, const Sample& b) { return a.image < b.image; }
 
 }  // namespace
+
+void parse_visa_split(std::istream& in, const std::string& root_dir, const std::string& source,
+                      std::vector<Sample>& train, std::vector<Sample>& test) {
+  const fs::path root(root_dir);
+  std::string line;
+  if (!std::getline(in, line)) throw std::runtime_error("'" + source + "' is empty");
+  const auto header = split_csv_line(line);
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
+  for (const char* k : {"object", "split", "label", "image", "mask"}) {
+    if (!col.count(k)) throw std::runtime_error("'" + source + "' has no column '" + k + "'");
+  }
+  int line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty() || line == "\r") continue;
+    const auto f = split_csv_line(line);
+    if (f.size() < header.size())
+      throw std::runtime_error("'" + source + "' line " + std::to_string(line_no) + ": too few fields");
+    const std::string split = f[col["split"]], label = f[col["label"]];
+    Sample s{(root / f[col["image"]]).string(),     "", f[col["object"]], 0, label != "normal",
+             label == "normal" ? "good" : "anomaly"};
+    if (s.anomalous) {
+      if (f[col["mask"]].empty())
+        throw std::runtime_error("defect image '" + s.image + "' has no mask in '" + source + "'");
+      s.mask = (root / f[col["mask"]]).string();
+    }
+    if (split == "train") {
+      if (!s.anomalous) train.push_back(std::move(s));
+    } else if (split == "test") {
+      test.push_back(std::move(s));
+    }
+  }
+}
 
 std::string to_string(Layout layout) {
   switch (layout) {

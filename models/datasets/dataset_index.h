@@ -2,6 +2,7 @@
 // or a plain folder of normal images, with stable class ids.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,11 @@ const std::vector<std::string>& visa_classes();
 // requested (listing the known ones), a defect image without its mask, a bad CSV.
 DatasetIndex index_dataset(const std::string& root, const std::vector<std::string>& only_classes = {},
                            const std::vector<std::string>& class_order = {});
+
+// The samples a VisA split file lists (the text of split_csv/1cls.csv: header object,split,label,image,mask
+// in any order, quoted fields allowed; paths relative to `root`), appended to `train` (normal train rows)
+// and `test`. `source` names the file in errors; throws std::runtime_error with one line.
+void parse_visa_split(std::istream& csv, const std::string& root, const std::string& source,
+                      std::vector<Sample>& train, std::vector<Sample>& test);
 
 }  // namespace decodiff::data

@@ -5,7 +5,6 @@
 #include <opencv2/videoio/registry.hpp>
 
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
 
 #include "image_loading.h"
@@ -60,15 +59,6 @@ std::vector<cv::Mat> read_video_frames(const std::string& path, const VideoOptio
   }
   if (frames.empty()) throw std::runtime_error("video '" + path + "' has no readable frames");
   return frames;
-}
-
-cv::Rect parse_roi(const std::string& text) {
-  std::istringstream in(text);
-  int v[4];
-  char c;
-  if (!(in >> v[0] >> c >> v[1] >> c >> v[2] >> c >> v[3]) || v[0] < 0 || v[1] < 0 || v[2] <= 0 || v[3] <= 0)
-    throw std::invalid_argument("bad ROI '" + text + "': expected x,y,w,h with w,h > 0");
-  return {v[0], v[1], v[2], v[3]};
 }
 
 }  // namespace decodiff::data

@@ -21,7 +21,9 @@ struct VideoOptions {
 // video cannot be opened, it has no frames, or the ROI lies outside the frame.
 std::vector<cv::Mat> read_video_frames(const std::string& path, const VideoOptions& options);
 
-// Parses "x,y,w,h" (pixels); throws std::invalid_argument naming the text.
+// Parses "x,y,w,h": decimal pixels (spaces allowed around each), x, y >= 0, w, h > 0, and x + w,
+// y + h within int; anything else (extra characters, a sign, an overflow) throws std::invalid_argument
+// naming the text.
 cv::Rect parse_roi(const std::string& text);
 
 }  // namespace decodiff::data

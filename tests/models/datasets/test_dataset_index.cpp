@@ -1,10 +1,14 @@
-// Layout detection, class ids and clear errors of index_dataset.
+// Layout detection, class ids and clear errors of index_dataset; the text readers of models/datasets
+// (VisA split file, video ROI).
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <fstream>
+#include <sstream>
 
 #include "dataset_index.h"
 #include "temp_dir.h"
+#include "video_frames.h"
 
 using decodiff::data::index_dataset;
 using decodiff::testing::solid;
@@ -140,4 +144,47 @@ TEST(DatasetIndex, ClearErrors) {
   const std::string nomask = error_of([&] { index_dataset((dir.path() / "nomask").string()); });
   EXPECT_NE(nomask.find("has no mask"), std::string::npos);
   EXPECT_NE(nomask.find("000_mask.png"), std::string::npos);
+}
+
+TEST(DatasetIndex, VisaSplitText) {
+  std::istringstream csv(
+      "label,object,mask,split,image\r\n"
+      "normal,pcb1,,train,\"pcb1/a,b.JPG\"\r\n"
+      "anomaly,pcb1,m/2.png,test,i/2.JPG\r\n"
+      "\r\n"
+      "normal,pcb1,,other,i/3.JPG\n");
+  std::vector<decodiff::data::Sample> train, test;
+  decodiff::data::parse_visa_split(csv, "/r", "split.csv", train, test);
+  ASSERT_EQ(train.size(), 1u);
+  EXPECT_EQ(train[0].image, "/r/pcb1/a,b.JPG");
+  EXPECT_FALSE(train[0].anomalous);
+  ASSERT_EQ(test.size(), 1u);
+  EXPECT_EQ(test[0].mask, "/r/m/2.png");
+  EXPECT_EQ(test[0].defect, "anomaly");
+
+  std::istringstream short_row("object,split,label,image,mask\npcb1,train\n");
+  EXPECT_EQ(error_of([&] { decodiff::data::parse_visa_split(short_row, "/r", "split.csv", train, test); }),
+            "'split.csv' line 2: too few fields");
+  std::istringstream no_mask_column("object,split,label,image\n");
+  EXPECT_EQ(
+      error_of([&] { decodiff::data::parse_visa_split(no_mask_column, "/r", "split.csv", train, test); }),
+      "'split.csv' has no column 'mask'");
+}
+
+TEST(VideoRoi, StrictParsing) {
+  using decodiff::data::parse_roi;
+  EXPECT_EQ(parse_roi("120,40,400,300"), cv::Rect(120, 40, 400, 300));
+  EXPECT_EQ(parse_roi(" 1, 2 ,3 , 4 "), cv::Rect(1, 2, 3, 4));
+  EXPECT_EQ(parse_roi("0,0,2147483647,1"), cv::Rect(0, 0, INT_MAX, 1));
+  for (const char* bad :
+       {"", "1,2,3", "1,2,3,4,5", "1,2,3,4x", "1x2y3z4", "-1,0,10,10", "0,0,0,10", "4294967306,0,10,10",
+        "2147483647,0,10,10", "0,150,10,2147483647", "+1,2,3,4", "1,,3,4"}) {
+    try {
+      parse_roi(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("bad ROI '") + bad + "'"), std::string::npos)
+          << e.what();
+    }
+  }
 }
