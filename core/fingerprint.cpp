@@ -45,6 +45,10 @@ FingerprintStats measure_probe(Engine& engine, uint64_t seed, int class_id, int 
                     .abs()
                     .mean()
                     .item<double>();
+  s.latent_change = (out.latent_rec.to(at::kCPU, at::kDouble) - out.latent.to(at::kCPU, at::kDouble))
+                        .abs()
+                        .mean()
+                        .item<double>();
   return s;
 }
 
@@ -63,7 +67,7 @@ Fingerprint take_fingerprint(Engine& engine, const std::string& class_name_or_id
   fp.expected = measure_probe(engine, seed, cfg.class_id(fp.class_name), fp.reverse_steps);
   const FingerprintStats& e = fp.expected;
   if (!std::isfinite(e.score) || !std::isfinite(e.map_mean) || !std::isfinite(e.map_std) ||
-      !std::isfinite(e.vae_error))
+      !std::isfinite(e.vae_error) || !std::isfinite(e.latent_change))
     throw ModelFileError(engine.model_path() + ": the fingerprint probe gives non-finite values (score " +
                          number(e.score) + ", vae_error " + number(e.vae_error) +
                          "): the model computes garbage; no fingerprint written");
@@ -87,7 +91,8 @@ FingerprintCheck check_fingerprint(Engine& engine, const Fingerprint& fp) {
   } stats[] = {{"score", fp.expected.score, check.measured.score},
                {"map_mean", fp.expected.map_mean, check.measured.map_mean},
                {"map_std", fp.expected.map_std, check.measured.map_std},
-               {"vae_error", fp.expected.vae_error, check.measured.vae_error}};
+               {"vae_error", fp.expected.vae_error, check.measured.vae_error},
+               {"latent_change", fp.expected.latent_change, check.measured.latent_change}};
   for (const auto& s : stats) {
     // Written so that NaN fails.
     if (!(std::abs(s.got - s.expected) <= check.tolerance))

@@ -313,6 +313,7 @@ Fingerprint Fingerprint::from_json(const nlohmann::json& f, const std::string& s
   fp.expected.map_mean = finite(e, "fingerprint.expected", "map_mean", false);
   fp.expected.map_std = finite(e, "fingerprint.expected", "map_std", false);
   fp.expected.vae_error = finite(e, "fingerprint.expected", "vae_error", false);
+  fp.expected.latent_change = finite(e, "fingerprint.expected", "latent_change", false);
   const json& t = object("tolerance");
   fp.tolerance.float32 = finite(t, "fingerprint.tolerance", "fp32", true);
   fp.tolerance.reduced_precision = finite(t, "fingerprint.tolerance", "reduced_precision", true);
@@ -329,7 +330,8 @@ nlohmann::json Fingerprint::to_json() const {
   f["expected"] = {{"score", expected.score},
                    {"map_mean", expected.map_mean},
                    {"map_std", expected.map_std},
-                   {"vae_error", expected.vae_error}};
+                   {"vae_error", expected.vae_error},
+                   {"latent_change", expected.latent_change}};
   f["tolerance"] = {{"fp32", tolerance.float32}, {"reduced_precision", tolerance.reduced_precision}};
   return f;
 }

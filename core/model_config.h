@@ -60,6 +60,9 @@ struct FingerprintStats {
   double map_mean = 0;   // mean of the anomaly map
   double map_std = 0;    // its (population) standard deviation
   double vae_error = 0;  // mean |decode(encode(probe)) - probe|: the VAE alone
+  // mean |corrected latent - latent|: the UNet's correction, before the map's
+  // clipping (which saturates on an image far from the model's parts)
+  double latent_change = 0;
 };
 
 // Absolute: a statistic passes when |measured - expected| <= the tolerance of

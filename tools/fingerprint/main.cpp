@@ -19,7 +19,11 @@ struct Args {
 };
 
 nlohmann::json to_json(const decodiff::FingerprintStats& s) {
-  return {{"score", s.score}, {"map_mean", s.map_mean}, {"map_std", s.map_std}, {"vae_error", s.vae_error}};
+  return {{"score", s.score},
+          {"map_mean", s.map_mean},
+          {"map_std", s.map_std},
+          {"vae_error", s.vae_error},
+          {"latent_change", s.latent_change}};
 }
 
 int write(const Args& a) {
