@@ -34,6 +34,9 @@ static gboolean gst_decodiff_meta_init(GstMeta* meta, gpointer params, GstBuffer
   m->map_frame_x = m->map_frame_y = m->map_frame_width = m->map_frame_height = 0;
   m->n_regions = 0;
   m->regions = NULL;
+  m->producer = NULL;
+  m->painted = FALSE;
+  m->error = NULL;
   return TRUE;
 }
 
@@ -43,9 +46,13 @@ static void gst_decodiff_meta_free(GstMeta* meta, GstBuffer* buffer) {
   g_free(m->class_name);
   g_free(m->map_data);
   g_free(m->regions);
+  g_free(m->producer);
+  g_free(m->error);
   m->class_name = NULL;
   m->map_data = NULL;
   m->regions = NULL;
+  m->producer = NULL;
+  m->error = NULL;
 }
 
 static void copy_fields(GstDecodiffMeta* dst, const GstDecodiffMeta* src) {
@@ -65,6 +72,9 @@ static void copy_fields(GstDecodiffMeta* dst, const GstDecodiffMeta* src) {
   dst->map_frame_width = src->map_frame_width;
   dst->map_frame_height = src->map_frame_height;
   gst_decodiff_meta_set_regions(dst, src->n_regions, src->regions);
+  gst_decodiff_meta_set_producer(dst, src->producer);
+  dst->painted = src->painted;
+  gst_decodiff_meta_set_error(dst, src->error);
 }
 
 static gint scale_coord(gint v, gint in_size, gint out_size) {
@@ -130,6 +140,23 @@ GstDecodiffMeta* gst_buffer_get_decodiff_meta(GstBuffer* buffer) {
   return (GstDecodiffMeta*)gst_buffer_get_meta(buffer, GST_DECODIFF_META_API_TYPE);
 }
 
+GstDecodiffMeta* gst_buffer_iterate_decodiff_meta(GstBuffer* buffer, gpointer* state) {
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), NULL);
+  g_return_val_if_fail(state != NULL, NULL);
+  return (GstDecodiffMeta*)gst_buffer_iterate_meta_filtered(buffer, state, GST_DECODIFF_META_API_TYPE);
+}
+
+GstDecodiffMeta* gst_buffer_get_decodiff_meta_by_producer(GstBuffer* buffer, const gchar* producer) {
+  gpointer state = NULL;
+  GstDecodiffMeta* m;
+
+  g_return_val_if_fail(GST_IS_BUFFER(buffer), NULL);
+  g_return_val_if_fail(producer != NULL, NULL);
+  while ((m = gst_buffer_iterate_decodiff_meta(buffer, &state)) != NULL)
+    if (m->producer != NULL && strcmp(m->producer, producer) == 0) return m;
+  return NULL;
+}
+
 GstDecodiffMeta* gst_buffer_add_decodiff_meta(GstBuffer* buffer) {
   g_return_val_if_fail(GST_IS_BUFFER(buffer), NULL);
   g_return_val_if_fail(gst_buffer_is_writable(buffer), NULL);
@@ -140,6 +167,18 @@ void gst_decodiff_meta_set_class_name(GstDecodiffMeta* meta, const gchar* class_
   g_return_if_fail(meta != NULL);
   g_free(meta->class_name);
   meta->class_name = g_strdup(class_name);
+}
+
+void gst_decodiff_meta_set_producer(GstDecodiffMeta* meta, const gchar* producer) {
+  g_return_if_fail(meta != NULL);
+  g_free(meta->producer);
+  meta->producer = g_strdup(producer);
+}
+
+void gst_decodiff_meta_set_error(GstDecodiffMeta* meta, const gchar* error) {
+  g_return_if_fail(meta != NULL);
+  g_free(meta->error);
+  meta->error = g_strdup(error);
 }
 
 void gst_decodiff_meta_set_map(GstDecodiffMeta* meta, gint width, gint height, const gfloat* data) {

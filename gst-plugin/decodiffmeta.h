@@ -58,18 +58,39 @@ typedef struct {
   /* Anomalous regions, highest score first (owned; empty when not anomalous). */
   guint n_regions;
   GstDecodiffRegion* regions;
+
+  /* Appended after the first release: apps built against the older header
+   * keep working (the meta is always allocated by this library, so its size
+   * follows the library; the fields above kept their offsets). */
+  gchar* producer;  /* name of the element that made this meta (owned; NULL if unknown) */
+  gboolean painted; /* TRUE when the producer drew its overlay on the frame's pixels */
+  gchar* error;     /* NULL, or why the inspection failed (e.g. "non-finite score", owned):
+                     * the result is then unknown, anomalous is TRUE, score may be NaN and
+                     * the one region is the whole inspected rectangle */
 } GstDecodiffMeta;
 
 GType gst_decodiff_meta_api_get_type(void);
 const GstMetaInfo* gst_decodiff_meta_get_info(void);
 
-/* The meta on @buffer, or NULL. */
+/* The meta on @buffer, or NULL. With several decodiffinspect elements in a
+ * row (several metas), the one added first: the element furthest upstream. */
 GstDecodiffMeta* gst_buffer_get_decodiff_meta(GstBuffer* buffer);
+
+/* Iterates over every GstDecodiffMeta on @buffer in the order they were added
+ * (the element furthest upstream first; buffer copies keep the order).
+ * Set *@state to NULL before the first call; returns NULL after the last. */
+GstDecodiffMeta* gst_buffer_iterate_decodiff_meta(GstBuffer* buffer, gpointer* state);
+
+/* The meta made by the element named @producer, or NULL. */
+GstDecodiffMeta* gst_buffer_get_decodiff_meta_by_producer(GstBuffer* buffer, const gchar* producer);
 
 /* Adds an empty meta (score 0, no map, no regions) to a writable @buffer. */
 GstDecodiffMeta* gst_buffer_add_decodiff_meta(GstBuffer* buffer);
 
 void gst_decodiff_meta_set_class_name(GstDecodiffMeta* meta, const gchar* class_name);
+/* Copy @producer / @error into the meta (NULL clears). */
+void gst_decodiff_meta_set_producer(GstDecodiffMeta* meta, const gchar* producer);
+void gst_decodiff_meta_set_error(GstDecodiffMeta* meta, const gchar* error);
 /* Copies @width x @height floats from @data (row-major). */
 void gst_decodiff_meta_set_map(GstDecodiffMeta* meta, gint width, gint height, const gfloat* data);
 /* Copies @n_regions regions. */

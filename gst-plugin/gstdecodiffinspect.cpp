@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -23,8 +24,10 @@
 #include "decodiff_config.h"
 #include "decodiffmeta.h"
 #include "error_text.h"
+#include "inspection_hook.h"
 #include "inspector.h"
 #include "overlay.h"
+#include "property_parsing.h"
 #include "result.h"
 #include "results_file.h"
 #include "rgb_bridge.h"
@@ -36,6 +39,7 @@ using decodiff::gst::Inspection;
 using decodiff::gst::PackedFrame;
 using decodiff::gst::Rect;
 using decodiff::gst::Result;
+using decodiff::gst::RoiSetting;
 
 namespace {
 
@@ -68,8 +72,11 @@ struct State {
   std::string class_name;
   int steps = 0;
   double calibrated = kFallbackThreshold;
-  Rect roi_property;  // empty = full frame
-  Rect roi;           // roi_property resolved against the current caps
+  std::string name;               // the element's name: the producer of its metas
+  RoiSetting roi_setting;         // as parsed at start; whole_frame() = no roi
+  Rect roi;                       // roi_setting checked against the current caps
+  bool roi_error_posted = false;  // one error per start, however often caps are retried
+  bool chain_warned = false;      // painted input from another element: warned once
   GstVideoInfo info;
   bool have_info = false;
   int pixel_stride = 3;
@@ -95,7 +102,10 @@ struct State {
   std::optional<LiveJob> job;
   bool busy = false;
   bool quit = false;
-  bool failed = false;
+  bool failed = false;  // (both modes) an error was posted: further buffers are refused
+
+  // fail-safe: inspections in a row with non-finite output (publish(), one thread at a time)
+  guint consecutive_errors = 0;
 
   decodiff::gst::ResultsFile results;
 };
@@ -121,6 +131,8 @@ struct _GstDecodiffInspect {
   gchar* results_location;
   gchar* roi;
   gchar* model_instance_id;
+  guint max_consecutive_errors;
+  gboolean started; /* between start() and stop(): settings fixed at start are refused */
 
   State* state;
 };
@@ -142,6 +154,7 @@ enum {
   PROP_RESULTS_LOCATION,
   PROP_ROI,
   PROP_MODEL_INSTANCE_ID,
+  PROP_MAX_CONSECUTIVE_ERRORS,
 };
 
 #define DEFAULT_DEVICE "auto"
@@ -154,6 +167,7 @@ enum {
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_BATCH_SIZE 1
 #define DEFAULT_MESSAGE GST_DECODIFF_MESSAGE_ANOMALIES
+#define DEFAULT_MAX_CONSECUTIVE_ERRORS 5
 
 #define VIDEO_CAPS GST_VIDEO_CAPS_MAKE("{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, I420, NV12, YUY2 }")
 
@@ -163,7 +177,12 @@ static GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(VIDEO_CAPS));
 
 G_DEFINE_TYPE(GstDecodiffInspect, gst_decodiff_inspect, GST_TYPE_VIDEO_FILTER);
-GST_ELEMENT_REGISTER_DEFINE(decodiffinspect, "decodiffinspect", GST_RANK_NONE, GST_TYPE_DECODIFF_INSPECT);
+/* The debug category is set up with the element, so that code registering the
+ * element without the plugin (the fail-safe tests) logs safely. */
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(decodiffinspect, "decodiffinspect", GST_RANK_NONE,
+                                      GST_TYPE_DECODIFF_INSPECT,
+                                      GST_DEBUG_CATEGORY_INIT(gst_decodiff_inspect_debug, "decodiffinspect",
+                                                              0, "DeCo-Diff anomaly inspection"));
 
 GType gst_decodiff_overlay_get_type(void) {
   static GType type = 0;
@@ -206,17 +225,6 @@ GType gst_decodiff_message_get_type(void) {
 
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
-
-static bool parse_roi(const gchar* text, Rect* out) {
-  *out = Rect{};
-  if (text == NULL || *text == '\0') return true;
-  int x, y, w, h;
-  char tail;
-  if (std::sscanf(text, " %d , %d , %d , %d %c", &x, &y, &w, &h, &tail) != 4) return false;
-  if (x < 0 || y < 0 || w <= 0 || h <= 0) return false;
-  *out = Rect{x, y, w, h};
-  return true;
-}
 
 static bool layout_for_format(GstVideoFormat format, int* pixel_stride, int order[3]) {
   switch (format) {
@@ -309,23 +317,58 @@ static void record_latency(GstDecodiffInspect* self, double ms) {
   }
 }
 
-/* JSONL line and bus message for one inspected frame (any thread). */
-static void publish(GstDecodiffInspect* self, const Result& r) {
+/* The fail-safe policy for one inspected frame (docs/element.md, "Errors"):
+ * a failed inspection posts a warning; `max-consecutive-errors` of them in a
+ * row post an error. FALSE when the stream must stop. */
+static bool account_inspection(GstDecodiffInspect* self, const Result& r) {
+  State* st = self->state;
+  if (r.error.empty()) {
+    st->consecutive_errors = 0;
+    return true;
+  }
+  GST_OBJECT_LOCK(self);
+  const guint limit = self->max_consecutive_errors;
+  GST_OBJECT_UNLOCK(self);
+  const guint in_a_row = ++st->consecutive_errors;
+  GST_ELEMENT_WARNING(
+      self, STREAM, FAILED,
+      ("Inspection of frame %" G_GUINT64_FORMAT " failed: %s; the frame is reported anomalous "
+       "(%u in a row)",
+       (guint64)r.frame_number, r.error.c_str(), in_a_row),
+      (NULL));
+  if (limit == 0 || in_a_row < limit) return true;
+  GST_ELEMENT_ERROR(
+      self, STREAM, FAILED,
+      ("%u inspections in a row failed (last: frame %" G_GUINT64_FORMAT ", %s): the model or the "
+       "device gives no usable results; stopping (max-consecutive-errors=%u)",
+       in_a_row, (guint64)r.frame_number, r.error.c_str(), limit),
+      (NULL));
+  return false;
+}
+
+/* JSONL line and bus message for one inspected frame (any thread, one at a
+ * time). FALSE when an error was posted and the stream must stop: results
+ * could not be written, or too many inspections in a row failed. */
+static bool publish(GstDecodiffInspect* self, const Result& r) {
   State* st = self->state;
   GST_OBJECT_LOCK(self);
   GstDecodiffMessage mode = self->message;
   GST_OBJECT_UNLOCK(self);
 
-  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT " score %.4f anomalous %d regions %zu latency %.1f ms",
-                 r.frame_number, r.inspection.score, r.anomalous, r.regions.size(), r.inspection.latency_ms);
+  GST_LOG_OBJECT(self, "frame %" G_GUINT64_FORMAT " score %.4f anomalous %d regions %zu latency %.1f ms%s%s",
+                 r.frame_number, r.inspection.score, r.anomalous, r.regions.size(), r.inspection.latency_ms,
+                 r.error.empty() ? "" : " error: ", r.error.c_str());
   if (st->results.is_open()) {
     try {
       st->results.write(r);
     } catch (const std::exception& e) {
-      GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("%s", e.what()), (NULL));
+      GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (NULL));
+      return false;
     }
   }
-  if (mode == GST_DECODIFF_MESSAGE_NONE || (mode == GST_DECODIFF_MESSAGE_ANOMALIES && !r.anomalous)) return;
+  const bool keep_going = account_inspection(self, r);
+  if (mode == GST_DECODIFF_MESSAGE_NONE || (mode == GST_DECODIFF_MESSAGE_ANOMALIES && !r.anomalous))
+    return keep_going;
 
   GValue regions = G_VALUE_INIT;
   gst_value_array_init(&regions, r.regions.size());
@@ -346,7 +389,9 @@ static void publish(GstDecodiffInspect* self, const Result& r) {
       r.class_name.c_str(), "class-id", G_TYPE_INT, r.inspection.class_id, "latency-ms", G_TYPE_DOUBLE,
       r.inspection.latency_ms, NULL);
   gst_structure_take_value(s, "regions", &regions);
+  if (!r.error.empty()) gst_structure_set(s, "error", G_TYPE_STRING, r.error.c_str(), NULL);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  return keep_going;
 }
 
 static float current_threshold(GstDecodiffInspect* self) {
@@ -383,6 +428,8 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
   const bool stale = r->frame_number != frame;
 
   GstDecodiffMeta* meta = gst_buffer_add_decodiff_meta(buffer);
+  gst_decodiff_meta_set_producer(meta, st->name.c_str());
+  if (!r->error.empty()) gst_decodiff_meta_set_error(meta, r->error.c_str());
   meta->score = r->inspection.score;
   meta->anomalous = r->anomalous;
   meta->threshold = r->threshold;
@@ -409,9 +456,11 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
     GstVideoRegionOfInterestMeta* roi =
         gst_buffer_add_video_region_of_interest_meta(buffer, "anomaly", g.x, g.y, g.width, g.height);
     roi->id = id++;
-    gst_video_region_of_interest_meta_add_param(
-        roi, gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
-                               (gboolean)stale, NULL));
+    GstStructure* param =
+        gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
+                          (gboolean)stale, "producer", G_TYPE_STRING, st->name.c_str(), NULL);
+    if (!r->error.empty()) gst_structure_set(param, "error", G_TYPE_STRING, r->error.c_str(), NULL);
+    gst_video_region_of_interest_meta_add_param(roi, param);
   }
 
   GST_OBJECT_LOCK(self);
@@ -444,6 +493,7 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
                                     alpha, stale);
       }
       if (bridged) st->bridge->write_back(rgb, untouched, vf);
+      meta->painted = !st->bridge || bridged;
       gst_video_frame_unmap(&vf);
     } else {
       GST_WARNING_OBJECT(self, "cannot map frame %" G_GUINT64_FORMAT " for writing; no overlay", frame);
@@ -504,9 +554,14 @@ static GstFlowReturn process_pending(GstDecodiffInspect* self, bool force) {
     record_latency(self, inspections.empty() ? 0.0 : inspections.front().latency_ms);
     for (size_t i = 0; i < due.size(); ++i) {
       const Queued& q = st->pending[due[i]];
+      decodiff::gst::run_inspection_hook(inspections[i], q.frame);
       results.push_back(make_result(self, std::move(inspections[i]), q.frame, GST_BUFFER_PTS(q.buffer),
                                     GST_VIDEO_INFO_WIDTH(&st->info), GST_VIDEO_INFO_HEIGHT(&st->info)));
-      publish(self, *results.back());
+      if (!publish(self, *results.back())) { /* error posted: this stream is over */
+        std::lock_guard<std::mutex> lock(st->mutex);
+        st->failed = true;
+        return GST_FLOW_ERROR;
+      }
     }
   }
 
@@ -542,14 +597,16 @@ static void live_worker(GstDecodiffInspect* self) {
 
     std::shared_ptr<const Result> result;
     std::string error;
+    bool stop = false; /* publish() posted an error */
     try {
       test_delay(st);
       PackedFrame view = job.layout;
       view.data = job.pixels.data();
       auto inspections = st->inspector->inspect({view}, st->class_id, st->roi, st->steps);
       record_latency(self, inspections.front().latency_ms);
+      decodiff::gst::run_inspection_hook(inspections.front(), job.frame);
       result = make_result(self, std::move(inspections.front()), job.frame, job.pts, view.width, view.height);
-      publish(self, *result);
+      stop = !publish(self, *result);
     } catch (const std::exception& e) {
       error = decodiff::error_text(e);
     }
@@ -557,6 +614,7 @@ static void live_worker(GstDecodiffInspect* self) {
     lock.lock();
     st->busy = false;
     if (result) st->latest = result;
+    if (stop) st->failed = true;
     if (!error.empty()) {
       st->failed = true;
       lock.unlock();
@@ -636,13 +694,23 @@ static void stop_worker(State* st) {
 static gboolean gst_decodiff_inspect_stop(GstBaseTransform* trans) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(trans);
   State* st = self->state;
+  gboolean ok = TRUE;
   if (st) {
     stop_worker(st);
     release_queues(st);
+    try {
+      st->results.close();
+    } catch (const std::exception& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, CLOSE, ("%s", e.what()), (NULL));
+      ok = FALSE;
+    }
     delete st;
     self->state = NULL;
   }
-  return TRUE;
+  GST_OBJECT_LOCK(self);
+  self->started = FALSE;
+  GST_OBJECT_UNLOCK(self);
+  return ok;
 }
 
 static gboolean inspect_start_impl(GstBaseTransform* trans) {
@@ -660,6 +728,7 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
   std::string results = self->results_location ? self->results_location : "";
   std::string roi_text = self->roi ? self->roi : "";
   GstDecodiffMode mode = self->mode;
+  self->started = TRUE; /* from here on the values read above are the ones in use */
   GST_OBJECT_UNLOCK(self);
 
   if (options.model.empty()) {
@@ -668,13 +737,29 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
     return FALSE;
   }
   auto st = std::make_unique<State>();
-  if (!parse_roi(roi_text.c_str(), &st->roi_property)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                      ("Invalid roi \"%s\": expected \"x,y,width,height\" (non-negative x, y; positive size)",
-                       roi_text.c_str()),
-                      (NULL));
+  /* Every text setting is checked here, once, before the model loads: one
+   * error names every malformed value. */
+  std::string invalid;
+  auto note = [&invalid](const std::string& problem) {
+    if (!problem.empty()) invalid += (invalid.empty() ? "" : "; ") + problem;
+  };
+  auto roi = decodiff::gst::parse_roi(roi_text);
+  note(roi.error);
+  auto device = decodiff::gst::parse_device(options.device);
+  note(device.error);
+  auto precision = decodiff::gst::parse_precision(options.precision);
+  note(precision.error);
+  if (!klass.empty()) note(decodiff::gst::parse_class(klass).error);
+  if (!invalid.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid settings: %s", invalid.c_str()), (NULL));
     return FALSE;
   }
+  st->roi_setting = roi.value;
+  options.device = device.value;
+  options.precision = precision.value;
+  gchar* name = gst_element_get_name(self);
+  st->name = name ? name : "";
+  g_free(name);
 
   bool loaded = false;
   try {
@@ -686,10 +771,12 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
                       (NULL));
     return FALSE;
   }
-  if (loaded)
+  if (loaded) {
     GST_INFO_OBJECT(self, "loaded model %s on %s", options.model.c_str(),
                     st->inspector->device_name().c_str());
-  else
+    for (const std::string& warning : st->inspector->load_warnings())
+      GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ, ("%s", warning.c_str()), (NULL));
+  } else
     GST_INFO_OBJECT(self, "sharing the engine of model-instance-id %s", options.instance_id.c_str());
 
   try {
@@ -716,8 +803,13 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
       return FALSE;
     }
   }
-  if (const char* delay = std::getenv(kTestDelayEnv))
-    st->test_delay_ms = static_cast<guint>(std::strtoul(delay, NULL, 10));
+  if (const char* delay = std::getenv(kTestDelayEnv)) {
+    auto ms = decodiff::gst::parse_integer(delay, 0, 60000);
+    if (ms.ok())
+      st->test_delay_ms = static_cast<guint>(ms.value);
+    else
+      GST_WARNING_OBJECT(self, "%s ignored: %s", kTestDelayEnv, ms.error.c_str());
+  }
 
   GST_INFO_OBJECT(self, "class %s (%d), steps %d, threshold %s %.4f, mode %s", st->class_name.c_str(),
                   st->class_id, steps, self->threshold >= 0 ? "fixed" : "calibrated/default", st->calibrated,
@@ -755,14 +847,15 @@ static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, G
     return FALSE;
   }
   const int w = GST_VIDEO_INFO_WIDTH(in_info), h = GST_VIDEO_INFO_HEIGHT(in_info);
-  const Rect& r = st->roi_property;
-  if (!r.empty() && (r.x + r.width > w || r.y + r.height > h)) {
-    GST_ELEMENT_ERROR(self, STREAM, FORMAT,
-                      ("roi %d,%d,%d,%d does not fit in the %dx%d frame", r.x, r.y, r.width, r.height, w, h),
-                      (NULL));
+  const RoiSetting& r = st->roi_setting;
+  const std::string misfit = decodiff::gst::roi_fit_error(r, w, h);
+  if (!misfit.empty()) {
+    /* upstream retries the caps several times: one error is enough */
+    if (!st->roi_error_posted) GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", misfit.c_str()), (NULL));
+    st->roi_error_posted = true;
     return FALSE;
   }
-  st->roi = r;
+  st->roi = r.whole_frame() ? Rect{} : Rect{r.x, r.y, r.width, r.height};
   st->info = *in_info;
   st->have_info = true;
   if (GST_VIDEO_INFO_FPS_N(in_info) > 0 && GST_VIDEO_INFO_FPS_D(in_info) > 0)
@@ -775,6 +868,27 @@ static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, G
   return TRUE;
 }
 
+/* A frame painted by another decodiffinspect upstream would be inspected
+ * with that element's heatmap on it: warned once per start (docs/element.md,
+ * "Several elements in a row"). */
+static void warn_if_painted_upstream(GstDecodiffInspect* self, GstBuffer* input) {
+  State* st = self->state;
+  if (st->chain_warned) return;
+  gpointer iter = NULL;
+  while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(input, &iter)) {
+    if (!m->painted) continue;
+    const char* other = m->producer ? m->producer : "(unnamed)";
+    GST_ELEMENT_WARNING(self, STREAM, FORMAT,
+                        ("decodiffinspect \"%s\" receives frames painted by decodiffinspect \"%s\" (its "
+                         "overlay is on the pixels): \"%s\" inspects the painted pixels, so its scores are "
+                         "wrong. Set overlay=none on \"%s\" (its results stay in the metas)",
+                         st->name.c_str(), other, st->name.c_str(), other),
+                        (NULL));
+    st->chain_warned = true;
+    return;
+  }
+}
+
 static GstFlowReturn inspect_submit_input_buffer_impl(GstBaseTransform* trans, gboolean is_discont,
                                                       GstBuffer* input) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(trans);
@@ -783,7 +897,15 @@ static GstFlowReturn inspect_submit_input_buffer_impl(GstBaseTransform* trans, g
     gst_buffer_unref(input);
     return GST_FLOW_FLUSHING;
   }
+  {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    if (st->failed) { /* an error was posted (lost results, too many failed inspections) */
+      gst_buffer_unref(input);
+      return GST_FLOW_ERROR;
+    }
+  }
   const guint64 frame = st->next_frame++;
+  warn_if_painted_upstream(self, input);
   /* the parent does QoS (drops late buffers) and stores the buffer in queued_buf */
   GstFlowReturn ret = GST_BASE_TRANSFORM_CLASS(gst_decodiff_inspect_parent_class)
                           ->submit_input_buffer(trans, is_discont, input);
@@ -835,6 +957,16 @@ static gboolean gst_decodiff_inspect_sink_event(GstBaseTransform* trans, GstEven
       release_queues(st);
     else if (GST_EVENT_IS_SERIALIZED(event))
       drain(self); /* keep buffers and serialized events in order */
+    if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+      /* a lost result must be an error before the application sees EOS */
+      try {
+        st->results.sync();
+      } catch (const std::exception& e) {
+        GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("%s", e.what()), (NULL));
+        gst_event_unref(event);
+        return FALSE;
+      }
+    }
   }
   return GST_BASE_TRANSFORM_CLASS(gst_decodiff_inspect_parent_class)->sink_event(trans, event);
 }
@@ -867,9 +999,33 @@ static void set_string(GstDecodiffInspect* self, gchar** field, const GValue* va
   GST_OBJECT_UNLOCK(self);
 }
 
+/* Settings read once at start() cannot change while the element runs
+ * (PAUSED, PLAYING): the change is refused with one warning and the value in
+ * use stays (and reads back). TRUE when refused. */
+static bool refused_while_running(GstDecodiffInspect* self, GParamSpec* pspec) {
+  if (pspec->flags & GST_PARAM_MUTABLE_PLAYING) return false;
+  GST_OBJECT_LOCK(self);
+  const gboolean started = self->started;
+  GST_OBJECT_UNLOCK(self);
+  if (!started) return false;
+  GValue current = G_VALUE_INIT;
+  g_value_init(&current, pspec->value_type);
+  g_object_get_property(G_OBJECT(self), pspec->name, &current);
+  gchar* text = g_strdup_value_contents(&current);
+  g_value_unset(&current);
+  GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                      ("Property \"%s\" cannot change while the element runs (PAUSED or PLAYING): it keeps "
+                       "%s. Set it in the NULL or READY state",
+                       pspec->name, text),
+                      (NULL));
+  g_free(text);
+  return true;
+}
+
 static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, const GValue* value,
                                               GParamSpec* pspec) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(object);
+  if (refused_while_running(self, pspec)) return;
   switch (prop_id) {
     case PROP_MODEL:
       set_string(self, &self->model, value);
@@ -886,14 +1042,9 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
     case PROP_RESULTS_LOCATION:
       set_string(self, &self->results_location, value);
       break;
-    case PROP_ROI: {
-      Rect r;
-      if (!parse_roi(g_value_get_string(value), &r))
-        GST_WARNING_OBJECT(self, "roi \"%s\" is not x,y,width,height; the element will refuse to start",
-                           g_value_get_string(value));
+    case PROP_ROI: /* checked at start(), with the other settings */
       set_string(self, &self->roi, value);
       break;
-    }
     case PROP_MODEL_INSTANCE_ID:
       set_string(self, &self->model_instance_id, value);
       break;
@@ -918,6 +1069,9 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
         case PROP_INTERVAL:
           self->interval = g_value_get_uint(value);
           break;
+        case PROP_MAX_CONSECUTIVE_ERRORS:
+          self->max_consecutive_errors = g_value_get_uint(value);
+          break;
         case PROP_BATCH_SIZE:
           self->batch_size = g_value_get_uint(value);
           break;
@@ -928,7 +1082,11 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
           G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
           break;
       }
+      const gboolean started = self->started;
       GST_OBJECT_UNLOCK(self);
+      /* sync mode with batches: the interval is part of the latency */
+      if (prop_id == PROP_INTERVAL && started)
+        gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
       break;
   }
 }
@@ -968,6 +1126,9 @@ static void gst_decodiff_inspect_get_property(GObject* object, guint prop_id, GV
     case PROP_INTERVAL:
       g_value_set_uint(value, self->interval);
       break;
+    case PROP_MAX_CONSECUTIVE_ERRORS:
+      g_value_set_uint(value, self->max_consecutive_errors);
+      break;
     case PROP_BATCH_SIZE:
       g_value_set_uint(value, self->batch_size);
       break;
@@ -1005,13 +1166,19 @@ static void gst_decodiff_inspect_finalize(GObject* object) {
 
 /* The vfuncs GStreamer calls: no C++ exception may cross into C frames. */
 static gboolean gst_decodiff_inspect_start(GstBaseTransform* trans) {
+  gboolean ok = FALSE;
   try {
-    return inspect_start_impl(trans);
+    ok = inspect_start_impl(trans);
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(trans, LIBRARY, INIT,
                       ("decodiffinspect failed to start: %s", decodiff::error_text(e).c_str()), (NULL));
-    return FALSE;
   }
+  if (!ok) {
+    GST_OBJECT_LOCK(trans);
+    GST_DECODIFF_INSPECT(trans)->started = FALSE;
+    GST_OBJECT_UNLOCK(trans);
+  }
+  return ok;
 }
 
 static gboolean gst_decodiff_inspect_set_info(GstVideoFilter* filter, GstCaps* incaps, GstVideoInfo* in_info,
@@ -1113,7 +1280,7 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
       g_param_spec_uint("interval", "Interval",
                         "Inspect every Nth frame (frames 0, N, 2N...); the others carry the latest result, "
                         "marked stale",
-                        1, G_MAXUINT, DEFAULT_INTERVAL, ready));
+                        1, G_MAXUINT, DEFAULT_INTERVAL, playing));
   g_object_class_install_property(
       gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint(
@@ -1140,6 +1307,13 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
                           "Inspected region \"x,y,width,height\" in frame pixels; unset = the whole frame. "
                           "It is resized and cropped as the model requires; results are in frame coordinates",
                           NULL, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_CONSECUTIVE_ERRORS,
+      g_param_spec_uint("max-consecutive-errors", "Max consecutive errors",
+                        "Inspections in a row whose score or map is not finite (each one reported anomalous, "
+                        "with a warning) after which the element posts an error and stops the stream; "
+                        "0 = never stop",
+                        0, G_MAXUINT, DEFAULT_MAX_CONSECUTIVE_ERRORS, playing));
   g_object_class_install_property(
       gobject_class, PROP_MODEL_INSTANCE_ID,
       g_param_spec_string("model-instance-id", "Model instance id",
@@ -1185,14 +1359,13 @@ static void gst_decodiff_inspect_init(GstDecodiffInspect* self) {
   self->results_location = NULL;
   self->roi = NULL;
   self->model_instance_id = NULL;
+  self->max_consecutive_errors = DEFAULT_MAX_CONSECUTIVE_ERRORS;
+  self->started = FALSE;
   self->state = NULL;
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), TRUE);
 }
 
-static gboolean plugin_init(GstPlugin* plugin) {
-  GST_DEBUG_CATEGORY_INIT(gst_decodiff_inspect_debug, "decodiffinspect", 0, "DeCo-Diff anomaly inspection");
-  return GST_ELEMENT_REGISTER(decodiffinspect, plugin);
-}
+static gboolean plugin_init(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(decodiffinspect, plugin); }
 
 #define PACKAGE "decodiff"
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, decodiff,

@@ -66,7 +66,11 @@ void draw_overlay(const FrameTarget& f, const Result& result, OverlayKind kind, 
   const cv::Scalar red = color(f, 255, 0, 0), green = color(f, 0, 200, 0), white = color(f, 255, 255, 255);
   const int thickness = std::max(1, std::min(f.width, f.height) / 240);
 
-  if (kind == OverlayKind::kHeatmap) {
+  if (!result.error.empty()) {
+    // No map to draw (it is not finite): the inspected rectangle in red.
+    const Rect& r = in.inspected;
+    cv::rectangle(view, cv::Rect(r.x, r.y, r.width, r.height), red, thickness);
+  } else if (kind == OverlayKind::kHeatmap) {
     blend_heatmap(f, in, alpha);
     for (const Region& r : result.regions)
       cv::rectangle(view, cv::Rect(r.x, r.y, r.width, r.height), white, thickness);
@@ -79,8 +83,11 @@ void draw_overlay(const FrameTarget& f, const Result& result, OverlayKind kind, 
   }
 
   char label[96];
-  std::snprintf(label, sizeof(label), "%s %.3f%s", result.anomalous ? "ANOMALY" : "ok",
-                result.inspection.score, stale ? " (stale)" : "");
+  if (!result.error.empty())
+    std::snprintf(label, sizeof(label), "ERROR %s%s", result.error.c_str(), stale ? " (stale)" : "");
+  else
+    std::snprintf(label, sizeof(label), "%s %.3f%s", result.anomalous ? "ANOMALY" : "ok",
+                  result.inspection.score, stale ? " (stale)" : "");
   double scale = std::max(0.35, f.height / 720.0);
   int baseline = 0;
   cv::Size size = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);

@@ -20,7 +20,9 @@ struct FrameTarget {
 // heatmap: the frame map through cv::COLORMAP_JET blended with `alpha` over
 // the mapped rectangle, plus region boxes; contour: the outline of
 // (map >= threshold); both: a score label (red when anomalous, green when
-// normal, "(stale)" when the result is from an earlier frame).
+// normal, "(stale)" when the result is from an earlier frame). A failed
+// inspection (result.error) gets a red box around the inspected rectangle and
+// an "ERROR ..." label instead of the map.
 void draw_overlay(const FrameTarget& frame, const Result& result, OverlayKind kind, float alpha, bool stale);
 
 }  // namespace decodiff::gst

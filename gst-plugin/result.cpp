@@ -3,6 +3,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 namespace decodiff::gst {
 
@@ -35,10 +37,24 @@ std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int off
   return regions;
 }
 
+std::string inspection_error(const Inspection& in) {
+  if (!std::isfinite(in.score)) return "non-finite score";
+  for (const cv::Mat* m : {&in.anomaly_map, &in.frame_map})
+    if (!m->empty() && !cv::checkRange(*m)) return "non-finite anomaly map";
+  return "";
+}
+
 void decide(Result& result, float threshold) {
   result.threshold = threshold;
-  result.anomalous = result.inspection.score >= threshold;
   result.regions.clear();
+  result.error = inspection_error(result.inspection);
+  if (!result.error.empty()) {
+    const Rect& r = result.inspection.inspected;
+    result.anomalous = true;
+    result.regions.push_back(Region{r.x, r.y, r.width, r.height, std::numeric_limits<float>::quiet_NaN()});
+    return;
+  }
+  result.anomalous = result.inspection.score >= threshold;
   if (result.anomalous)
     result.regions = find_regions(result.inspection.frame_map, result.inspection.inspected.x,
                                   result.inspection.inspected.y, threshold);

@@ -27,13 +27,21 @@ struct Result {
   uint64_t frame_number = 0;
   uint64_t pts = kNoPts;
   int frame_width = 0, frame_height = 0;
+  // Non-empty when the inspection failed (the engine gave a non-finite score
+  // or map): the frame is then anomalous, whatever the threshold, and its one
+  // region is the whole inspected rectangle (fail-safe: never "ok").
+  std::string error;
 };
 
 // Connected components (8-connectivity) of (frame_map >= threshold), as
 // bounding boxes offset by (offset_x, offset_y), highest score first.
 std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int offset_y, float threshold);
 
-// Fills threshold, anomalous and regions from the inspection.
+// Why the inspection cannot be trusted ("non-finite score", "non-finite
+// anomaly map"), or "" when its score and maps are all finite.
+std::string inspection_error(const Inspection& inspection);
+
+// Fills threshold, anomalous, regions and error from the inspection.
 void decide(Result& result, float threshold);
 
 }  // namespace decodiff::gst

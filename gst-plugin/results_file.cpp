@@ -4,9 +4,13 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace decodiff::gst {
 namespace {
@@ -31,7 +35,10 @@ std::string json_line(const Result& r) {
     j["pts"] = -1;
   else
     j["pts"] = r.pts;
-  j["score"] = short_float(r.inspection.score);
+  if (std::isfinite(r.inspection.score))
+    j["score"] = short_float(r.inspection.score);
+  else
+    j["score"] = nullptr;
   j["anomalous"] = r.anomalous;
   j["threshold"] = short_float(r.threshold);
   j["class"] = r.class_name;
@@ -42,35 +49,78 @@ std::string json_line(const Result& r) {
     o["y"] = g.y;
     o["w"] = g.width;
     o["h"] = g.height;
-    o["score"] = short_float(g.score);
+    if (std::isfinite(g.score))
+      o["score"] = short_float(g.score);
+    else
+      o["score"] = nullptr;
     regions.push_back(std::move(o));
   }
   j["regions"] = std::move(regions);
   j["latency_ms"] = std::round(r.inspection.latency_ms * 1000.0) / 1000.0;
+  if (!r.error.empty()) j["error"] = r.error;
   return j.dump();
+}
+
+ResultsFile::~ResultsFile() {
+  try {
+    close();
+  } catch (const std::exception&) {  // the element closes explicitly and reports; nothing to do here
+  }
 }
 
 void ResultsFile::open(const std::string& path) {
   close();
   std::lock_guard<std::mutex> lock(mutex_);
-  file_ = std::fopen(path.c_str(), "w");
-  if (!file_) throw std::runtime_error("cannot write results-location " + path + ": " + std::strerror(errno));
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error("cannot write results-location " + path + ": " + std::strerror(errno));
   path_ = path;
+  committed_ = 0;
+  failed_ = false;
+}
+
+void ResultsFile::fail(const std::string& what, int error_number) {
+  failed_ = true;
+  // Drop a partly written line so the file ends with the last complete one
+  // (best effort: a device such as /dev/full cannot be truncated, and kept nothing).
+  const int truncated = ::ftruncate(fd_, static_cast<off_t>(committed_));
+  (void)truncated;
+  throw std::runtime_error("cannot " + what + " results-location " + path_ + ": " +
+                           std::strerror(error_number) + "; the results of this stream are being lost");
 }
 
 void ResultsFile::write(const Result& result) {
   std::string line = json_line(result);
   line += '\n';
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!file_) return;
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
-    throw std::runtime_error("cannot write results-location " + path_ + ": " + std::strerror(errno));
+  if (fd_ < 0 || failed_) return;
+  size_t done = 0;
+  while (done < line.size()) {
+    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) fail("write", n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  committed_ += static_cast<long long>(line.size());
+}
+
+void ResultsFile::sync() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (fd_ < 0 || failed_) return;
+  // EINVAL/EROFS: this file cannot be synced (a pipe, a device); nothing is lost by that.
+  if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) fail("sync", errno);
 }
 
 void ResultsFile::close() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (file_) std::fclose(file_);
-  file_ = nullptr;
+  if (fd_ < 0) return;
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 && errno != EINTR && !failed_) {
+    failed_ = true;
+    throw std::runtime_error("cannot close results-location " + path_ + ": " + std::strerror(errno) +
+                             "; results may be lost");
+  }
 }
 
 }  // namespace decodiff::gst

@@ -1,9 +1,8 @@
-// The results-location JSON-lines file (DESIGN.md, CONTRACT: per-frame
-// metadata): one object per inspected frame, flushed line by line so that a
-// killed pipeline loses nothing already inspected.
+// The results-location JSON-lines file (a user-facing contract, see
+// docs/element.md): one object per inspected frame, written line by line so
+// that a killed pipeline loses nothing already inspected.
 #pragma once
 
-#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -13,25 +12,39 @@ namespace decodiff::gst {
 
 // {"frame":N,"pts":ns,"score":f,"anomalous":b,"threshold":f,"class":"...",
 //  "regions":[{"x":..,"y":..,"w":..,"h":..,"score":..}],"latency_ms":f}
-// pts is -1 when the frame had none.
+// pts is -1 when the frame had none. A failed inspection (result.error) adds
+// "error":"..." at the end; its non-finite scores are written as null (JSON
+// has no NaN).
 std::string json_line(const Result& result);
 
 class ResultsFile {
  public:
   ResultsFile() = default;
-  ~ResultsFile() { close(); }
+  ~ResultsFile();
   ResultsFile(const ResultsFile&) = delete;
   ResultsFile& operator=(const ResultsFile&) = delete;
 
   void open(const std::string& path);  // truncates; throws std::runtime_error naming the path
-  void write(const Result& result);    // thread-safe; throws on a write error
+  // Appends one line with one write() (thread-safe; no user-space buffer, so
+  // a killed pipeline loses nothing already inspected). On a write error the
+  // file is cut back to the lines written before, no later line is written,
+  // and std::runtime_error naming the path and the cause is thrown.
+  void write(const Result& result);
+  // Pushes everything written so far to the disk (fsync); throws as write()
+  // does. For the end of a stream.
+  void sync();
+  // Closes the file; throws as write() does when the close reports an error.
   void close();
-  bool is_open() const { return file_ != nullptr; }
+  bool is_open() const { return fd_ >= 0; }
 
  private:
+  [[noreturn]] void fail(const std::string& what, int error_number);  // mutex_ held
+
   std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
   std::string path_;
+  long long committed_ = 0;  // bytes of complete lines in the file
+  bool failed_ = false;
 };
 
 }  // namespace decodiff::gst

@@ -17,7 +17,8 @@
 
 static GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer user_data) {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  GstDecodiffMeta* meta = gst_buffer_get_decodiff_meta(buffer);
+  /* by name: other decodiffinspect elements upstream add metas of their own */
+  GstDecodiffMeta* meta = gst_buffer_get_decodiff_meta_by_producer(buffer, "inspect");
   guint i;
   (void)pad;
   (void)user_data;
@@ -29,6 +30,7 @@ static GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer 
   g_print("frame %" G_GUINT64_FORMAT " score %.4f %s class %s%s regions %u", meta->frame_number, meta->score,
           meta->anomalous ? "ANOMALOUS" : "normal", meta->class_name ? meta->class_name : "?",
           meta->stale ? " (stale)" : "", meta->n_regions);
+  if (meta->error != NULL) g_print(" INSPECTION FAILED: %s", meta->error); /* a reject, not a score */
   for (i = 0; i < meta->n_regions; i++) {
     const GstDecodiffRegion* r = &meta->regions[i];
     g_print(" [%d,%d %dx%d %.3f]", r->x, r->y, r->width, r->height, r->score);

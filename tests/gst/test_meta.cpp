@@ -125,3 +125,46 @@ TEST(DecodiffMeta, MapValueAtFramePixel) {
   EXPECT_EQ(gst_decodiff_meta_map_value_at(m, 50, 60), -1.0f);
   gst_buffer_unref(buf);
 }
+
+TEST(DecodiffMeta, SeveralMetasAreIteratedNewestFirstAndFoundByProducer) {
+  GstBuffer* buf = gst_buffer_new();
+  GstDecodiffMeta* first = gst_buffer_add_decodiff_meta(buf);
+  EXPECT_EQ(first->producer, nullptr);
+  EXPECT_FALSE(first->painted);
+  EXPECT_EQ(first->error, nullptr);
+  gst_decodiff_meta_set_producer(first, "station-a");
+  first->painted = TRUE;
+  first->score = 0.1f;
+  GstDecodiffMeta* second = gst_buffer_add_decodiff_meta(buf);
+  gst_decodiff_meta_set_producer(second, "station-b");
+  gst_decodiff_meta_set_error(second, "non-finite score");
+  second->score = 0.2f;
+
+  std::vector<GstDecodiffMeta*> seen;
+  gpointer state = NULL;
+  while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(buf, &state)) seen.push_back(m);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0], first);  // in the order added: the element furthest upstream first
+  EXPECT_EQ(seen[1], second);
+  EXPECT_EQ(gst_buffer_get_decodiff_meta(buf), first);
+  EXPECT_EQ(gst_buffer_get_decodiff_meta_by_producer(buf, "station-a"), first);
+  EXPECT_EQ(gst_buffer_get_decodiff_meta_by_producer(buf, "station-b"), second);
+  EXPECT_EQ(gst_buffer_get_decodiff_meta_by_producer(buf, "station-c"), nullptr);
+
+  // copies keep the order and carry the new fields, as their own strings
+  GstBuffer* copy = gst_buffer_copy(buf);
+  EXPECT_STREQ(gst_buffer_get_decodiff_meta(copy)->producer, "station-a");
+  GstDecodiffMeta* a = gst_buffer_get_decodiff_meta_by_producer(copy, "station-a");
+  GstDecodiffMeta* b = gst_buffer_get_decodiff_meta_by_producer(copy, "station-b");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(a->painted);
+  EXPECT_EQ(a->score, 0.1f);
+  EXPECT_EQ(a->error, nullptr);
+  EXPECT_STREQ(b->error, "non-finite score");
+  EXPECT_NE(b->error, second->error);
+  gst_decodiff_meta_set_error(b, NULL);
+  EXPECT_EQ(b->error, nullptr);
+  gst_buffer_unref(copy);
+  gst_buffer_unref(buf);
+}
