@@ -6,7 +6,9 @@
 The engine converts weights to the precision it runs in when it loads them
 (docs/model-format.md), so the file runs in fp32, bf16 or fp16 as before; the
 weights themselves are rounded to the nearest float16 (relative error <= 2^-11).
-Metadata is kept and records the conversion under `training.stored_as`.
+Metadata is kept and records the conversion under `training.stored_as`, except
+the fingerprint, which described the float32 weights: add a new one with
+scripts/add-fingerprint.sh.
 Refuses weights that float16 cannot hold (|w| > 65504). Standard library only.
 """
 import array
@@ -51,6 +53,8 @@ def main():
         offset += len(raw)
     decodiff = json.loads(meta["decodiff"])
     decodiff.setdefault("training", {})["stored_as"] = "float16 (scripts/model_to_fp16.py)"
+    # Rounded weights compute slightly different numbers: the old fingerprint no longer describes them.
+    had_fingerprint = decodiff.pop("fingerprint", None) is not None
     meta["decodiff"] = json.dumps(decodiff, sort_keys=True)
     out_header["__metadata__"] = meta
     blob = json.dumps(out_header, separators=(",", ":")).encode()
@@ -60,6 +64,9 @@ def main():
         for c in chunks:
             f.write(c)
     print(f"model_to_fp16: wrote {dst} ({8 + len(blob) + offset} bytes)")
+    if had_fingerprint:
+        print(f"model_to_fp16: the fingerprint was dropped (made from the float32 weights); add a new one: "
+              f"scripts/add-fingerprint.sh {dst}")
 
 
 if __name__ == "__main__":
