@@ -5,6 +5,8 @@
 #   DECODIFF_PREFIX     where LibTorch is installed (default /opt/decodiff)
 #   DECODIFF_TORCH_ROOT build against this torch package directory instead
 #   DECODIFF_NO_APT=1   never call apt-get (report what is missing instead)
+#   DECODIFF_WITH_PHOTOS=1  also install Debian's opencv-doc (its example photos: the real-photo
+#                       benchmark, the codec's training data and the tests of both; test.sh sets it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +23,7 @@ DEB_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   libopencv-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
 )
+[[ "${DECODIFF_WITH_PHOTOS:-0}" == 1 ]] && DEB_PACKAGES+=(opencv-doc)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

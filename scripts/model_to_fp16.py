@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stores a decodiff model file's float32 weights as float16 (half the size).
+"""Stores a decodiff model file's (or codec file's) float32 weights as float16 (half the size).
 
     python3 scripts/model_to_fp16.py IN.safetensors OUT.safetensors
 
@@ -32,8 +32,9 @@ def main():
         header = read_header(f, src, "model_to_fp16")
         data = f.read()
     meta = header.pop("__metadata__", {})
-    if "decodiff" not in meta:
-        sys.exit(f"model_to_fp16: {src}: no decodiff metadata (not a decodiff model file)")
+    key = "decodiff" if "decodiff" in meta else "decodiff_codec" if "decodiff_codec" in meta else None
+    if key is None:
+        sys.exit(f"model_to_fp16: {src}: no decodiff metadata (not a decodiff model file or codec file)")
     out_header, chunks, offset = {}, [], 0
     for name, info in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
         begin, end = info["data_offsets"]
@@ -51,11 +52,14 @@ def main():
         out_header[name] = dict(info, data_offsets=[offset, offset + len(raw)])
         chunks.append(raw)
         offset += len(raw)
-    decodiff = json.loads(meta["decodiff"])
-    decodiff.setdefault("training", {})["stored_as"] = "float16 (scripts/model_to_fp16.py)"
+    decodiff = json.loads(meta[key])
+    if key == "decodiff_codec":
+        decodiff["stored_as"] = "float16 (scripts/model_to_fp16.py)"
+    else:
+        decodiff.setdefault("training", {})["stored_as"] = "float16 (scripts/model_to_fp16.py)"
     # Rounded weights compute slightly different numbers: the old fingerprint no longer describes them.
     had_fingerprint = decodiff.pop("fingerprint", None) is not None
-    meta["decodiff"] = json.dumps(decodiff, sort_keys=True)
+    meta[key] = json.dumps(decodiff, sort_keys=True)
     out_header["__metadata__"] = meta
     blob = json.dumps(out_header, separators=(",", ":")).encode()
     blob += b" " * (-len(blob) % 8)

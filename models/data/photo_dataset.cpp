@@ -148,9 +148,10 @@ nlohmann::json write_photo_dataset(const fs::path& root, const PhotoSetOptions& 
   if (!(o.region_fraction > 0.05 && o.region_fraction <= 0.85))
     throw std::invalid_argument("photo set region fraction must be in (0.05, 0.85]");
   std::vector<std::pair<BenchmarkPhoto, cv::Mat>> photos;
-  std::set<std::string> wanted(o.classes.begin(), o.classes.end());
+  const std::set<std::string> only(o.classes.begin(), o.classes.end());
+  std::set<std::string> wanted = only;
   for (const BenchmarkPhoto& b : benchmark_photos()) {
-    if (!wanted.empty() && !wanted.erase(b.klass)) continue;
+    if (!only.empty() && !wanted.erase(b.klass)) continue;
     photos.emplace_back(b, read_photo(o.source / b.file));
   }
   if (!wanted.empty()) {

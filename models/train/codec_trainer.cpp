@@ -183,9 +183,10 @@ CodecTrainResult CodecRun::go() {
     o_.size = info.input_size;
     step = training_.value("state", nlohmann::json::object()).value("steps_done", int64_t{0});
     elapsed_before_ = training_.value("elapsed_s", 0.0);
-    if (training_.value("state", nlohmann::json::object()).value("done", false))
-      throw std::runtime_error(o_.resume + ": this codec's training has finished (" + std::to_string(step) +
-                               " steps); start a new run to train more");
+    if (progress(step) >= 1.0)
+      throw std::runtime_error(o_.resume + ": this codec's schedule has run out (" + std::to_string(step) +
+                               " steps, " + std::to_string(static_cast<int>(elapsed_before_ / 60)) +
+                               " minutes); raise --max-minutes or --codec-steps to train it further");
     const std::string side = o_.resume + ".optim.pt";
     if (fs::is_regular_file(side)) {
       archive = std::make_unique<torch::serialize::InputArchive>();
@@ -213,8 +214,10 @@ CodecTrainResult CodecRun::go() {
   mo.synth_share = o_.synth_share;
   mo.procedural_share = o_.procedural_share;
   mo.paste_share = o_.paste_share;
+  mo.synth_pool = o_.synth_pool;
   mix_ = std::make_unique<data::CodecMix>(mo);
   held_out_ = data::held_out_crops(photo_dir, o_.size, o_.eval_crops, 7);
+  if (!o_.resume.empty()) training_["resumed_mix"].push_back(mix_->describe()["shares"]);
   if (o_.resume.empty())
     training_ = {{"tool", "decodiff-train --codec-only"},
                  {"command", o_.command_line},

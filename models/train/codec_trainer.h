@@ -31,6 +31,7 @@ struct CodecTrainOptions {
   double max_minutes = 0;  // > 0: stop then, and run the schedule to its end by then
   double checkpoint_minutes = 5;
   double photo_share = 0.45, synth_share = 0.2, procedural_share = 0.25, paste_share = 0.1;
+  int synth_pool = 160;      // synthetic samples rendered up front for the mix
   int eval_crops = 64;       // held-out crops measured at each checkpoint
   int64_t stop_at_step = 0;  // > 0: stop there with a checkpoint, as an interruption would (tests)
   bool store_half = false;   // write the final file's weights as float16

@@ -113,6 +113,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--codec-fp16", co.store_half, "Codec: store the final weights as float16")
       ->capture_default_str();
+  std::vector<double> codec_mix{co.photo_share, co.synth_share, co.procedural_share, co.paste_share};
+  app.add_option(
+         "--codec-mix", codec_mix,
+         "Codec: shares of photo, synthetic, procedural and cut-and-paste crops, e.g. 0.45,0.2,0.25,0.1")
+      ->delimiter(',')
+      ->expected(4)
+      ->capture_default_str();
 
   app.add_option("--epochs", o.epochs, "Epochs of UNet training")->capture_default_str();
   app.add_option("--batch-size", o.batch_size, "Images per forward pass")->capture_default_str();
@@ -192,6 +199,10 @@ int main(int argc, char** argv) {
     co.device = o.device;
     co.threads = o.threads;
     co.command_line = o.command_line;
+    co.photo_share = codec_mix[0];
+    co.synth_share = codec_mix[1];
+    co.procedural_share = codec_mix[2];
+    co.paste_share = codec_mix[3];
     return run_codec_training(co);
   }
   // Without --vae and --train-vae the UNet is trained on the shipped codec.
