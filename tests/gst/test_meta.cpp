@@ -126,7 +126,7 @@ TEST(DecodiffMeta, MapValueAtFramePixel) {
   gst_buffer_unref(buf);
 }
 
-TEST(DecodiffMeta, SeveralMetasAreIteratedNewestFirstAndFoundByProducer) {
+TEST(DecodiffMeta, SeveralMetasAreIteratedInOrderAddedAndFoundByProducer) {
   GstBuffer* buf = gst_buffer_new();
   GstDecodiffMeta* first = gst_buffer_add_decodiff_meta(buf);
   EXPECT_EQ(first->producer, nullptr);
