@@ -54,7 +54,9 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 # detect_leaks: on (the default), with the suppressions below for what LibTorch and GStreamer keep on
 # purpose until exit. protect_shadow_gap=0: the CUDA runtime inside LibTorch maps memory where ASan's
 # shadow gap would be (harmless on CPU-only runs, and needed wherever a driver is present).
-export ASAN_OPTIONS="detect_leaks=1:protect_shadow_gap=0:detect_odr_violation=1"
+# fast_unwind_on_malloc=0: complete allocation stacks (slower), so that the suppressions match exactly
+# what they name and a leak of ours through g_malloc is never hidden behind a truncated stack.
+export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:protect_shadow_gap=0:detect_odr_violation=1"
 export LSAN_OPTIONS="suppressions=$PWD/scripts/sanitize-lsan.supp:print_suppressions=0"
 # The uninstrumented gst-plugin-scanner helper cannot load a sanitized plugin (the ASan runtime must be
 # the first library of a process): scan plugins inside the sanitized test process instead.

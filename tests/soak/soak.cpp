@@ -9,6 +9,7 @@
 #include <gst/gst.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -48,18 +49,21 @@ struct Options {
   std::string phases = "sync,live,cycles";
 };
 
-// Counts buffers reaching the sink and samples the usage at the warm-up frame and at the last frame.
+// Counts buffers reaching the sink and samples the usage at the warm-up frame, at the last frame and at
+// eight frames evenly in between (printed, so a steady leak shows as a rising series, warm-up as a plateau).
 struct FrameProbe {
+  static constexpr int kPoints = 10;
   int warmup = 0, last = 0;
   std::atomic<int> seen{0};
-  Usage at_warmup, at_end;
+  Usage at[kPoints];
+  int frame_of(int i) const { return warmup + static_cast<int>(int64_t{last - warmup} * i / (kPoints - 1)); }
 };
 
 GstPadProbeReturn on_buffer(GstPad*, GstPadProbeInfo*, gpointer data) {
   auto* p = static_cast<FrameProbe*>(data);
   const int n = ++p->seen;
-  if (n == p->warmup) p->at_warmup = usage_now();
-  if (n == p->last) p->at_end = usage_now();
+  for (int i = 0; i < FrameProbe::kPoints; ++i)
+    if (n == p->frame_of(i)) p->at[i] = usage_now();
   return GST_PAD_PROBE_OK;
 }
 
@@ -146,10 +150,14 @@ bool frames_phase(const Options& o, bool live) {
                 error.empty() ? "" : ": ", error.c_str());
     return false;
   }
+  std::printf("soak %-6s RSS MB at frames", phase);
+  for (int i = 0; i < FrameProbe::kPoints; ++i)
+    std::printf(" %d:%.1f", probe.frame_of(i), probe.at[i].rss_mb);
+  std::printf("\n");
   char what[160];
   std::snprintf(what, sizeof what, "%d frames in %.0f s (%d inspected), frame %d vs %d", o.frames, seconds,
                 lines, o.warmup_frames, o.frames);
-  return report(phase, what, probe.at_warmup, probe.at_end, o);
+  return report(phase, what, probe.at[0], probe.at[FrameProbe::kPoints - 1], o);
 }
 
 bool cycles_phase(const Options& o) {
@@ -165,7 +173,8 @@ bool cycles_phase(const Options& o) {
     std::fprintf(stderr, "soak: %s\n", err ? err->message : "cannot build the pipeline");
     return false;
   }
-  Usage at_warmup;
+  Usage at_warmup, at_end;
+  std::string series;
   const gint64 start = g_get_monotonic_time();
   for (int cycle = 1; cycle <= o.cycles; ++cycle) {
     std::string error;
@@ -174,9 +183,17 @@ bool cycles_phase(const Options& o) {
       gst_object_unref(pipeline);
       return false;
     }
-    if (cycle == o.warmup_cycles) at_warmup = usage_now();
+    const int step = std::max(1, (o.cycles - o.warmup_cycles) / 9);
+    if (cycle == o.warmup_cycles || (cycle > o.warmup_cycles && (cycle - o.warmup_cycles) % step == 0) ||
+        cycle == o.cycles) {
+      at_end = usage_now();
+      if (cycle == o.warmup_cycles) at_warmup = at_end;
+      char point[32];
+      std::snprintf(point, sizeof point, " %d:%.1f", cycle, at_end.rss_mb);
+      series += point;
+    }
   }
-  const Usage at_end = usage_now();
+  std::printf("soak cycles RSS MB after cycles%s\n", series.c_str());
   gst_object_unref(pipeline);
   char what[160];
   std::snprintf(what, sizeof what, "%d cycles of 2 elements sharing an engine in %.0f s, cycle %d vs %d",
