@@ -26,7 +26,9 @@
 #include <unordered_map>
 
 #include "dataset_index.h"
+#include "decodiff_config.h"
 #include "engine.h"
+#include "fingerprint.h"
 #include "lr_schedule.h"
 #include "model_config.h"
 #include "model_file.h"
@@ -299,7 +301,10 @@ void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::Adam
       archive.write("raw." + p.key(), p.value().detach().cpu());
     weights = ema_;
   }
+  cfg_.fingerprint.reset();  // a resumed model's is stale: a new one is made from the file as written
   save_model_file(o_.out, cfg_, weights, vae_);  // copies the tensors to the CPU itself
+  add_model_fingerprint(o_.out, "cpu", "0", Fingerprint::kDefaultSeed,
+                        std::string("decodiff-train ") + DECODIFF_VERSION);
   const std::string tmp = side + ".tmp";
   archive.save_to(tmp);
   fs::rename(tmp, side);
