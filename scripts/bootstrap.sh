@@ -52,6 +52,13 @@ else
     TORCH_ROOT="$(ls -d "$VENV"/lib/python3*/site-packages/torch | head -n1)"
     touch "$PREFIX/.torch-$TORCH_VERSION-ok"
   fi
+  # The Python helpers run in this venv (isolated, -I): what they import must be installed here,
+  # never borrowed from a package someone installed by hand.
+  if ! "$VENV/bin/python3" -I -c 'import numpy' 2>/dev/null; then
+    say "installing numpy into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check numpy \
+      || die "could not install numpy into $VENV from PyPI"
+  fi
 fi
 [[ -f "$TORCH_ROOT/lib/libtorch_cpu.so" ]] || die "$TORCH_ROOT is not a torch package directory (no lib/libtorch_cpu.so)"
 
