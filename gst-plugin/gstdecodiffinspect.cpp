@@ -11,7 +11,6 @@
 #include <chrono>
 #include <climits>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -21,14 +20,16 @@
 #include <thread>
 #include <vector>
 
-#include "decodiff_config.h"
 #include "decodiffmeta.h"
 #include "error_text.h"
+#include "frame_layout.h"
 #include "inspection_hook.h"
 #include "inspector.h"
+#include "latency_tracker.h"
 #include "overlay.h"
 #include "property_parsing.h"
 #include "result.h"
+#include "result_publishing.h"
 #include "results_file.h"
 #include "rgb_bridge.h"
 
@@ -44,7 +45,6 @@ using decodiff::gst::RoiSetting;
 namespace {
 
 constexpr double kFallbackThreshold = 0.5;
-constexpr const char* kTestDelayEnv = "DECODIFF_TEST_INSPECT_DELAY_MS";
 
 struct Queued {
   GstBuffer* buffer;
@@ -78,24 +78,20 @@ struct State {
   bool roi_error_posted = false;  // one error per start, however often caps are retried
   bool chain_warned = false;      // painted input from another element: warned once
   GstVideoInfo info;
-  bool have_info = false;
-  int pixel_stride = 3;
-  int channel_order[3] = {0, 1, 2};
+  decodiff::gst::PixelLayout layout;  // of the frames as mapped (YUV: of the bridge's RGB)
   // YUV caps: frames are converted to packed RGB (and back for the overlay).
   std::unique_ptr<decodiff::gst::RgbBridge> bridge;
   std::vector<std::vector<uint8_t>> rgb_scratch;  // one per frame of a batch
   GstClockTime frame_duration = GST_CLOCK_TIME_NONE;
-  guint test_delay_ms = 0;
 
   guint64 next_frame = 0;
   std::deque<Queued> pending;  // sync: waiting for a full batch
   std::deque<Ready> ready;     // decided, waiting for generate_output
 
-  std::mutex mutex;  // guards latest, latencies, the live job slot
+  std::mutex mutex;  // guards latest, the live job slot
   std::condition_variable cond;
   std::shared_ptr<const Result> latest;
-  std::vector<double> latencies_ms;
-  GstClockTime reported_latency = GST_CLOCK_TIME_NONE;
+  decodiff::gst::LatencyTracker latency;
 
   // live mode
   std::thread worker;
@@ -184,98 +180,8 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(decodiffinspect, "decodiffinspect", GST_RA
                                       GST_DEBUG_CATEGORY_INIT(gst_decodiff_inspect_debug, "decodiffinspect",
                                                               0, "DeCo-Diff anomaly inspection"));
 
-GType gst_decodiff_overlay_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_DECODIFF_OVERLAY_NONE, "Leave the frame untouched", "none"},
-      {GST_DECODIFF_OVERLAY_HEATMAP,
-       "Blend the anomaly map as a JET heatmap, box the regions, print the score", "heatmap"},
-      {GST_DECODIFF_OVERLAY_CONTOUR, "Outline the anomalous regions, print the score", "contour"},
-      {0, NULL, NULL}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstDecodiffOverlay", values));
-  return type;
-}
-
-GType gst_decodiff_mode_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_DECODIFF_MODE_SYNC,
-       "Inspect every due frame before pushing it (deterministic; for replay and tests)", "sync"},
-      {GST_DECODIFF_MODE_LIVE,
-       "Never block upstream: a worker inspects the newest frame, others carry the latest result marked "
-       "stale",
-       "live"},
-      {0, NULL, NULL}};
-  if (g_once_init_enter(&type)) g_once_init_leave(&type, g_enum_register_static("GstDecodiffMode", values));
-  return type;
-}
-
-GType gst_decodiff_message_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {GST_DECODIFF_MESSAGE_NONE, "Post no messages", "none"},
-      {GST_DECODIFF_MESSAGE_ANOMALIES, "Post one per anomalous inspected frame", "anomalies"},
-      {GST_DECODIFF_MESSAGE_ALL, "Post one per inspected frame", "all"},
-      {0, NULL, NULL}};
-  if (g_once_init_enter(&type))
-    g_once_init_leave(&type, g_enum_register_static("GstDecodiffMessage", values));
-  return type;
-}
-
 /* ------------------------------------------------------------------------ */
 /* helpers                                                                   */
-
-static bool layout_for_format(GstVideoFormat format, int* pixel_stride, int order[3]) {
-  switch (format) {
-    case GST_VIDEO_FORMAT_RGB:
-      *pixel_stride = 3, order[0] = 0, order[1] = 1, order[2] = 2;
-      return true;
-    case GST_VIDEO_FORMAT_BGR:
-      *pixel_stride = 3, order[0] = 2, order[1] = 1, order[2] = 0;
-      return true;
-    case GST_VIDEO_FORMAT_RGBA:
-    case GST_VIDEO_FORMAT_RGBx:
-      *pixel_stride = 4, order[0] = 0, order[1] = 1, order[2] = 2;
-      return true;
-    case GST_VIDEO_FORMAT_BGRA:
-    case GST_VIDEO_FORMAT_BGRx:
-      *pixel_stride = 4, order[0] = 2, order[1] = 1, order[2] = 0;
-      return true;
-    default:
-      return false;
-  }
-}
-
-/* The RGB view of a mapped YUV frame, converted into `rgb`. */
-static bool bridged_view(const State& st, const GstVideoFrame& frame, std::vector<uint8_t>& rgb,
-                         PackedFrame* f) {
-  if (!st.bridge->to_rgb(frame, rgb)) return false;
-  f->data = rgb.data();
-  f->width = st.bridge->width();
-  f->height = st.bridge->height();
-  f->row_stride = st.bridge->row_stride();
-  f->pixel_stride = 3;
-  f->channel_order[0] = 0, f->channel_order[1] = 1, f->channel_order[2] = 2;
-  return true;
-}
-
-static PackedFrame packed_view(const State& st, const GstVideoFrame& frame) {
-  PackedFrame f;
-  f.data = static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
-  f.width = GST_VIDEO_FRAME_WIDTH(&frame);
-  f.height = GST_VIDEO_FRAME_HEIGHT(&frame);
-  f.row_stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
-  f.pixel_stride = st.pixel_stride;
-  std::memcpy(f.channel_order, st.channel_order, sizeof(f.channel_order));
-  return f;
-}
-
-static double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-  return v[v.size() / 2];
-}
 
 /* The latency this element adds (see docs/element.md, "Timing"). */
 static GstClockTime added_latency(GstDecodiffInspect* self) {
@@ -287,34 +193,13 @@ static GstClockTime added_latency(GstDecodiffInspect* self) {
   if (!st) return 0;
   GstClockTime frame = GST_CLOCK_TIME_IS_VALID(st->frame_duration) ? st->frame_duration : 0;
   if (mode == GST_DECODIFF_MODE_LIVE) return frame;
-  double ms;
-  {
-    std::lock_guard<std::mutex> lock(st->mutex);
-    ms = median(st->latencies_ms);
-  }
+  const double ms = st->latency.median_ms();
   return static_cast<GstClockTime>(ms * GST_MSECOND) + frame * (guint64)(batch - 1) * interval;
 }
 
 static void record_latency(GstDecodiffInspect* self, double ms) {
-  State* st = self->state;
-  double med;
-  GstClockTime previous;
-  {
-    std::lock_guard<std::mutex> lock(st->mutex);
-    st->latencies_ms.push_back(ms);
-    if (st->latencies_ms.size() > 101) st->latencies_ms.erase(st->latencies_ms.begin());
-    med = median(st->latencies_ms);
-    previous = st->reported_latency;
-  }
-  GstClockTime now = static_cast<GstClockTime>(med * GST_MSECOND);
-  /* re-announce when the median moved by a quarter: sinks then re-query */
-  if (!GST_CLOCK_TIME_IS_VALID(previous) || now > previous + previous / 4 || now < previous - previous / 4) {
-    {
-      std::lock_guard<std::mutex> lock(st->mutex);
-      st->reported_latency = now;
-    }
+  if (self->state->latency.record(ms))
     gst_element_post_message(GST_ELEMENT(self), gst_message_new_latency(GST_OBJECT(self)));
-  }
 }
 
 /* The fail-safe policy for one inspected frame (docs/element.md, "Errors"):
@@ -370,27 +255,8 @@ static bool publish(GstDecodiffInspect* self, const Result& r) {
   if (mode == GST_DECODIFF_MESSAGE_NONE || (mode == GST_DECODIFF_MESSAGE_ANOMALIES && !r.anomalous))
     return keep_going;
 
-  GValue regions = G_VALUE_INIT;
-  gst_value_array_init(&regions, r.regions.size());
-  for (const auto& g : r.regions) {
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, GST_TYPE_STRUCTURE);
-    GstStructure* s =
-        gst_structure_new("region", "x", G_TYPE_INT, g.x, "y", G_TYPE_INT, g.y, "w", G_TYPE_INT, g.width, "h",
-                          G_TYPE_INT, g.height, "score", G_TYPE_DOUBLE, (gdouble)g.score, NULL);
-    gst_value_set_structure(&v, s);
-    gst_structure_free(s);
-    gst_value_array_append_and_take_value(&regions, &v);
-  }
-  GstStructure* s = gst_structure_new(
-      "decodiff-inspect", "frame", G_TYPE_UINT64, (guint64)r.frame_number, "pts", G_TYPE_UINT64,
-      (guint64)r.pts, "score", G_TYPE_DOUBLE, (gdouble)r.inspection.score, "anomalous", G_TYPE_BOOLEAN,
-      (gboolean)r.anomalous, "threshold", G_TYPE_DOUBLE, (gdouble)r.threshold, "class", G_TYPE_STRING,
-      r.class_name.c_str(), "class-id", G_TYPE_INT, r.inspection.class_id, "latency-ms", G_TYPE_DOUBLE,
-      r.inspection.latency_ms, NULL);
-  gst_structure_take_value(s, "regions", &regions);
-  if (!r.error.empty()) gst_structure_set(s, "error", G_TYPE_STRING, r.error.c_str(), NULL);
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+  gst_element_post_message(GST_ELEMENT(self),
+                           gst_message_new_element(GST_OBJECT(self), decodiff::gst::new_result_structure(r)));
   return keep_going;
 }
 
@@ -415,10 +281,6 @@ static std::shared_ptr<const Result> make_result(GstDecodiffInspect* self, Inspe
   return r;
 }
 
-static void test_delay(State* st) {
-  if (st->test_delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(st->test_delay_ms));
-}
-
 /* Attaches the result's metas to the buffer and draws the overlay. */
 static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
                            const std::shared_ptr<const Result>& r, guint64 frame) {
@@ -427,41 +289,7 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
   if (!r) return buffer; /* live mode before the first inspection completes */
   const bool stale = r->frame_number != frame;
 
-  GstDecodiffMeta* meta = gst_buffer_add_decodiff_meta(buffer);
-  gst_decodiff_meta_set_producer(meta, st->name.c_str());
-  if (!r->error.empty()) gst_decodiff_meta_set_error(meta, r->error.c_str());
-  meta->score = r->inspection.score;
-  meta->anomalous = r->anomalous;
-  meta->threshold = r->threshold;
-  meta->class_id = r->inspection.class_id;
-  gst_decodiff_meta_set_class_name(meta, r->class_name.c_str());
-  meta->frame_number = frame;
-  meta->inspected_frame_number = r->frame_number;
-  meta->inspected_pts = r->pts;
-  meta->stale = stale;
-  meta->latency_ms = r->inspection.latency_ms;
-  const cv::Mat& map = r->inspection.anomaly_map;
-  if (!map.empty() && map.isContinuous())
-    gst_decodiff_meta_set_map(meta, map.cols, map.rows, map.ptr<float>());
-  meta->map_frame_x = r->inspection.map_rect.x;
-  meta->map_frame_y = r->inspection.map_rect.y;
-  meta->map_frame_width = r->inspection.map_rect.width;
-  meta->map_frame_height = r->inspection.map_rect.height;
-  std::vector<GstDecodiffRegion> regions;
-  for (const auto& g : r->regions) regions.push_back(GstDecodiffRegion{g.x, g.y, g.width, g.height, g.score});
-  gst_decodiff_meta_set_regions(meta, regions.size(), regions.data());
-
-  gint id = 0;
-  for (const auto& g : r->regions) {
-    GstVideoRegionOfInterestMeta* roi =
-        gst_buffer_add_video_region_of_interest_meta(buffer, "anomaly", g.x, g.y, g.width, g.height);
-    roi->id = id++;
-    GstStructure* param =
-        gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
-                          (gboolean)stale, "producer", G_TYPE_STRING, st->name.c_str(), NULL);
-    if (!r->error.empty()) gst_structure_set(param, "error", G_TYPE_STRING, r->error.c_str(), NULL);
-    gst_video_region_of_interest_meta_add_param(roi, param);
-  }
+  GstDecodiffMeta* meta = decodiff::gst::attach_result_metas(buffer, *r, frame, st->name);
 
   GST_OBJECT_LOCK(self);
   GstDecodiffOverlay overlay = self->overlay;
@@ -475,8 +303,8 @@ static GstBuffer* decorate(GstDecodiffInspect* self, GstBuffer* buffer,
       t.width = GST_VIDEO_FRAME_WIDTH(&vf);
       t.height = GST_VIDEO_FRAME_HEIGHT(&vf);
       t.row_stride = GST_VIDEO_FRAME_PLANE_STRIDE(&vf, 0);
-      t.pixel_stride = st->pixel_stride;
-      std::memcpy(t.channel_order, st->channel_order, sizeof(t.channel_order));
+      t.pixel_stride = st->layout.pixel_stride;
+      std::memcpy(t.channel_order, st->layout.channel_order, sizeof(t.channel_order));
       // YUV: drawn on an RGB copy; what the overlay changed is converted back.
       std::vector<uint8_t> rgb, untouched;
       const bool bridged = st->bridge && st->bridge->to_rgb(vf, rgb);
@@ -527,8 +355,9 @@ static GstFlowReturn process_pending(GstDecodiffInspect* self, bool force) {
     for (; mapped < due.size(); ++mapped) {
       if (!gst_video_frame_map(&frames[mapped], &st->info, st->pending[due[mapped]].buffer, GST_MAP_READ))
         break;
-      PackedFrame view = packed_view(*st, frames[mapped]);
-      if (st->bridge && !bridged_view(*st, frames[mapped], st->rgb_scratch[mapped], &view)) {
+      PackedFrame view = decodiff::gst::packed_view(frames[mapped], st->layout);
+      if (st->bridge &&
+          !decodiff::gst::bridged_view(*st->bridge, frames[mapped], st->rgb_scratch[mapped], &view)) {
         gst_video_frame_unmap(&frames[mapped]);
         break;
       }
@@ -538,7 +367,6 @@ static GstFlowReturn process_pending(GstDecodiffInspect* self, bool force) {
     std::string error;
     if (mapped == due.size()) {
       try {
-        test_delay(st);
         inspections = st->inspector->inspect(views, st->class_id, st->roi, st->steps);
       } catch (const std::exception& e) {
         error = decodiff::error_text(e);
@@ -599,7 +427,6 @@ static void live_worker(GstDecodiffInspect* self) {
     std::string error;
     bool stop = false; /* publish() posted an error */
     try {
-      test_delay(st);
       PackedFrame view = job.layout;
       view.data = job.pixels.data();
       auto inspections = st->inspector->inspect({view}, st->class_id, st->roi, st->steps);
@@ -639,9 +466,9 @@ static GstFlowReturn submit_live(GstDecodiffInspect* self, GstBuffer* buffer, gu
       LiveJob job;
       bool copied = true;
       if (st->bridge) {
-        copied = bridged_view(*st, vf, job.pixels, &job.layout);
+        copied = decodiff::gst::bridged_view(*st->bridge, vf, job.pixels, &job.layout);
       } else {
-        job.layout = packed_view(*st, vf);
+        job.layout = decodiff::gst::packed_view(vf, st->layout);
         const int row = job.layout.width * job.layout.pixel_stride;
         job.pixels.resize(static_cast<size_t>(row) * job.layout.height);
         for (int y = 0; y < job.layout.height; ++y)
@@ -803,14 +630,6 @@ static gboolean inspect_start_impl(GstBaseTransform* trans) {
       return FALSE;
     }
   }
-  if (const char* delay = std::getenv(kTestDelayEnv)) {
-    auto ms = decodiff::gst::parse_integer(delay, 0, 60000);
-    if (ms.ok())
-      st->test_delay_ms = static_cast<guint>(ms.value);
-    else
-      GST_WARNING_OBJECT(self, "%s ignored: %s", kTestDelayEnv, ms.error.c_str());
-  }
-
   GST_INFO_OBJECT(self, "class %s (%d), steps %d, threshold %s %.4f, mode %s", st->class_name.c_str(),
                   st->class_id, steps, self->threshold >= 0 ? "fixed" : "calibrated/default", st->calibrated,
                   mode == GST_DECODIFF_MODE_LIVE ? "live" : "sync");
@@ -836,9 +655,10 @@ static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, G
       GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (NULL));
       return FALSE;
     }
-    st->pixel_stride = 3;
-    st->channel_order[0] = 0, st->channel_order[1] = 1, st->channel_order[2] = 2;
-  } else if (!layout_for_format(format, &st->pixel_stride, st->channel_order)) {
+    st->layout = decodiff::gst::PixelLayout{};
+  } else if (auto layout = decodiff::gst::packed_rgb_layout(format)) {
+    st->layout = *layout;
+  } else {
     GST_ELEMENT_ERROR(self, STREAM, FORMAT,
                       ("Unsupported video format %s: decodiffinspect takes RGB, BGR, RGBA, BGRA, RGBx, BGRx, "
                        "I420, NV12 or YUY2 (put videoconvert before it)",
@@ -857,7 +677,6 @@ static gboolean inspect_set_info_impl(GstVideoFilter* filter, GstCaps* incaps, G
   }
   st->roi = r.whole_frame() ? Rect{} : Rect{r.x, r.y, r.width, r.height};
   st->info = *in_info;
-  st->have_info = true;
   if (GST_VIDEO_INFO_FPS_N(in_info) > 0 && GST_VIDEO_INFO_FPS_D(in_info) > 0)
     st->frame_duration =
         gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(in_info), GST_VIDEO_INFO_FPS_N(in_info));
@@ -1364,10 +1183,3 @@ static void gst_decodiff_inspect_init(GstDecodiffInspect* self) {
   self->state = NULL;
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), TRUE);
 }
-
-static gboolean plugin_init(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(decodiffinspect, plugin); }
-
-#define PACKAGE "decodiff"
-GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, decodiff,
-                  "DeCo-Diff anomaly detection (diffusion-based deviation correction)", plugin_init,
-                  DECODIFF_VERSION, "MIT", "decodiff", "decodiff")

@@ -86,16 +86,12 @@ std::optional<double> Inspector::calibrated_threshold(int class_id) const {
   return engine_->image_threshold(class_id);
 }
 
-int Inspector::default_steps() const { return engine_->config().diffusion.reverse_steps; }
-
 void Inspector::check_steps(int steps) const {
   if (steps == 0) return;
   respaced_timesteps(engine_->config().diffusion.steps, steps);  // throws naming the legal values
 }
 
 std::string Inspector::device_name() const { return engine_->device().str(); }
-
-int Inspector::crop_size() const { return engine_->config().input.crop; }
 
 std::vector<std::string> Inspector::load_warnings() const { return engine_->load_warnings(); }
 

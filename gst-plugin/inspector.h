@@ -60,10 +60,8 @@ class Inspector {
   std::string class_name(int id) const;
   // The model's calibrated image threshold for a class (its own, else the global one).
   std::optional<double> calibrated_threshold(int class_id) const;
-  int default_steps() const;
   void check_steps(int steps) const;  // throws std::invalid_argument naming the legal values
   std::string device_name() const;
-  int crop_size() const;
   // What loading the model found worth a warning (e.g. no fingerprint to check it by).
   std::vector<std::string> load_warnings() const;
 
@@ -71,8 +69,6 @@ class Inspector {
   // what decodiff::Engine::inspect returns for the same frames.
   std::vector<Inspection> inspect(const std::vector<PackedFrame>& frames, int class_id, const Rect& roi,
                                   int steps);
-
-  const std::shared_ptr<Engine>& engine() const { return engine_; }
 
  private:
   explicit Inspector(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}
