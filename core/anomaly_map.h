@@ -1,4 +1,4 @@
-// The anomaly map of ALGORITHM.md section 8 with the reference numerics:
+// The anomaly map (docs/algorithm.md, "Anomaly map and score") with the reference numerics:
 // scipy.ndimage.gaussian_filter (truncate 4, mode "reflect") and
 // skimage.transform.resize (order 1). Works on any device and keeps the work
 // there; inputs of reduced precision are computed in float32.

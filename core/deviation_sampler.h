@@ -1,4 +1,4 @@
-// Deviation correction (ALGORITHM.md section 7): starting from the clean
+// Deviation correction (docs/algorithm.md, "Inspection"): starting from the clean
 // latent, R deterministic steps pull it back towards normality.
 #pragma once
 

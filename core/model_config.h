@@ -1,4 +1,4 @@
-// The `decodiff` metadata of a model file (DESIGN.md, CONTRACT: the model file;
+// The `decodiff` metadata of a model file (docs/model-format.md;
 // docs/model-format.md). Parsing is strict: a missing or mistyped key is one
 // clear error naming the file and the key.
 #pragma once

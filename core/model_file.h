@@ -1,4 +1,4 @@
-// Loading and saving a complete model (DESIGN.md, CONTRACT: the model file).
+// Loading and saving a complete model (docs/model-format.md).
 #pragma once
 
 #include <ATen/ATen.h>

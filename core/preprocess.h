@@ -1,5 +1,5 @@
-// Frame pre-processing as the reference data loader does it (ALGORITHM.md
-// section 2), on the engine's device: Pillow-style bicubic resize of the whole
+// Frame pre-processing as the reference data loader does it (docs/algorithm.md,
+// "Pre-processing"), on the engine's device: Pillow-style bicubic resize of the whole
 // (region of the) frame to resize x resize, center crop, scale to [-1, 1].
 #pragma once
 

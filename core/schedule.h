@@ -1,5 +1,5 @@
 // The cosine noise schedule of DeCo-Diff and its DDIM-style respacing
-// (ALGORITHM.md sections 5 and 7). Pure arithmetic: no LibTorch here.
+// (docs/algorithm.md, "The noise schedule" and "Inspection"). Pure arithmetic: no LibTorch here.
 #pragma once
 
 #include <string>

@@ -30,7 +30,7 @@ struct DatasetIndex {
   std::vector<Sample> test;          // empty for the folder layout
 };
 
-// The reference's fixed class ids (ALGORITHM.md section 2): index = id.
+// The reference's fixed class ids (docs/algorithm.md, "Pre-processing"): index = id.
 const std::vector<std::string>& mvtec_ad_classes();
 const std::vector<std::string>& visa_classes();
 

@@ -1,4 +1,4 @@
-// Image and mask loading as the reference data loaders do it (ALGORITHM.md section 2).
+// Image and mask loading as the reference data loaders do it (docs/algorithm.md, "Pre-processing").
 #pragma once
 
 #include <opencv2/core.hpp>

@@ -1,4 +1,4 @@
-// The DeCo-Diff training objective (ALGORITHM.md section 6; the reference's
+// The DeCo-Diff training objective (docs/algorithm.md, "Training"; the reference's
 // random_mask / shuffle_patches / q_sample / direction_of_deviation): patch masks,
 // the shuffled-latent "anomalies", the masked forward process and its target.
 #pragma once

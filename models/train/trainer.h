@@ -1,5 +1,5 @@
 // decodiff-train's engine: optional KL-autoencoder training, then DeCo-Diff UNet
-// training (ALGORITHM.md sections 2, 3, 6), checkpoints in the model-file format,
+// training (docs/algorithm.md), checkpoints in the model-file format,
 // resume, progress and a JSONL loss log. See docs/training.md.
 #pragma once
 

@@ -8,7 +8,7 @@
 namespace decodiff {
 namespace {
 
-// ALGORITHM.md section 5, read from the reference implementation.
+// docs/algorithm.md, "The noise schedule", read from the reference implementation.
 const double kAlphaBar[] = {0.972093, 0.898706, 0.786911, 0.647478, 0.493844,
                             0.340810, 0.203121, 0.094046, 0.024092, 0.000024};
 const double kSigma[] = {0.167055, 0.318267, 0.461616, 0.593735, 0.711447,

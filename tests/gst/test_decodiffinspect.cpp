@@ -830,7 +830,7 @@ TEST(Errors, CorruptModelFile) {
   std::string text = start_error("", path);
   const std::string prefix = "Cannot load model " + path + " on device auto: ";
   EXPECT_EQ(text.rfind(prefix, 0), 0u) << text;
-  // the loader's own reason follows, naming the file (DESIGN.md: the model file)
+  // the loader's own reason follows, naming the file (docs/model-format.md)
   EXPECT_NE(text.find(path, prefix.size()), std::string::npos) << text;
   std::ofstream(path, std::ios::binary | std::ios::trunc) << "this is not a model";
   text = start_error("", path);

@@ -10,7 +10,7 @@
 
 #include "photo_dataset.h"
 #include "render_sample.h"
-#include "temp_folder.h"
+#include "../common/temp_dir.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;
@@ -36,7 +36,7 @@ data::PhotoSetOptions small_options() {
 
 TEST(PhotoSet, WritesTheMvtecLayout) {
   require_photos();
-  TempFolder tmp("photo-layout");
+  decodiff::testing::TempDir tmp("photo-layout");
   const auto o = small_options();
   const auto info = data::write_photo_dataset(tmp.path(), o);
   ASSERT_EQ(info["categories"].size(), 2u);
@@ -137,7 +137,7 @@ TEST(PhotoSet, CodecNeverTrainsOnBenchmarkOrHeldOutPhotos) {
 }
 
 TEST(PhotoSet, BadOptionsAreOneClearError) {
-  TempFolder tmp("photo-errors");
+  decodiff::testing::TempDir tmp("photo-errors");
   data::PhotoSetOptions o = small_options();
   o.image_size = 8;
   EXPECT_THROW(data::write_photo_dataset(tmp.path(), o), std::invalid_argument);

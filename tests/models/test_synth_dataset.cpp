@@ -7,7 +7,7 @@
 
 #include "render_sample.h"
 #include "synth_dataset.h"
-#include "temp_folder.h"
+#include "../common/temp_dir.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;
@@ -33,7 +33,7 @@ data::SynthOptions small_options() {
 }  // namespace
 
 TEST(SynthDataset, WritesTheMvtecLayoutAndDatasetJson) {
-  TempFolder tmp("dataset-layout");
+  decodiff::testing::TempDir tmp("dataset-layout");
   const auto o = small_options();
   int calls = 0, last_done = 0, last_total = 0;
   const auto info =
@@ -99,7 +99,7 @@ TEST(SynthDataset, WritesTheMvtecLayoutAndDatasetJson) {
 }
 
 TEST(SynthDataset, SameSeedSameFilesOtherSeedOtherFiles) {
-  TempFolder a("dataset-a"), b("dataset-b"), c("dataset-c");
+  decodiff::testing::TempDir a("dataset-a"), b("dataset-b"), c("dataset-c");
   auto o = small_options();
   o.categories = {"pcb"};
   data::write_synthetic_dataset(a.path(), o);
@@ -116,7 +116,7 @@ TEST(SynthDataset, SameSeedSameFilesOtherSeedOtherFiles) {
 }
 
 TEST(SynthDataset, AllCategoriesByDefault) {
-  TempFolder tmp("dataset-all");
+  decodiff::testing::TempDir tmp("dataset-all");
   data::SynthOptions o;
   o.image_size = 32;
   o.train_per_class = 1;
@@ -129,7 +129,7 @@ TEST(SynthDataset, AllCategoriesByDefault) {
 }
 
 TEST(SynthDataset, ClearErrors) {
-  TempFolder tmp("dataset-errors");
+  decodiff::testing::TempDir tmp("dataset-errors");
   const fs::path file = tmp.path() / "a-file";
   std::ofstream(file) << "x";
   try {

@@ -11,7 +11,7 @@
 #include <iterator>
 
 #include "synth_video.h"
-#include "temp_folder.h"
+#include "../common/temp_dir.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;
@@ -143,7 +143,7 @@ TEST(SynthVideo, Deterministic) {
 }
 
 TEST(SynthVideo, WritesReadableVideosPngsAndLabels) {
-  TempFolder tmp("video-files");
+  decodiff::testing::TempDir tmp("video-files");
   auto o = small_video();
   o.parts = 2;
   for (const std::string name : {"clip.avi", "clip.mp4"}) {
@@ -192,7 +192,7 @@ TEST(SynthVideo, WritesReadableVideosPngsAndLabels) {
 }
 
 TEST(SynthVideo, ClearErrors) {
-  TempFolder tmp("video-errors");
+  decodiff::testing::TempDir tmp("video-errors");
   auto o = small_video();
   data::VideoOutput out;
   out.video = tmp.path() / "clip.webm";

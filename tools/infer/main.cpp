@@ -1,4 +1,4 @@
-// decodiff-infer: the engine on one image (DESIGN.md, CONTRACT: decodiff-infer).
+// decodiff-infer: the engine on one image (docs/user-guide.md).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>

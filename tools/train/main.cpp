@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   std::string classes, video_classes, size = "XS";
   CLI::App app{
       "Train a DeCo-Diff model (UNet + KL autoencoder) from images or videos of normal parts.\n"
-      "Writes one model file (the DESIGN.md model-file format) that is also the rolling checkpoint."};
+      "Writes one model file (the format of docs/model-format.md) that is also the rolling checkpoint."};
   app.set_help_flag("-h,--help", "Print this help message and exit");
   auto* data = app.add_option(
       "--data", o.data_root,

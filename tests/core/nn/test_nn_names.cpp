@@ -84,7 +84,7 @@ TEST(VaeNames, TinyConfigMatchesDiffusersStateDict) {
   EXPECT_EQ(m->downsample_factor(), 4);
 }
 
-// Exact counts of the reference constructors (UNET_models[...](ncls=15)); ALGORITHM.md rounds them
+// Exact counts of the reference constructors (UNET_models[...](ncls=15)); docs/algorithm.md rounds them
 // to 24.7 / 98.8 / 222.2 / 395.0 / 612.7 M.
 TEST(UNetParameters, PresetCountsEqualReference) {
   const std::map<std::string, int64_t> reference{

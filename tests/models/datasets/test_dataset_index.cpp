@@ -7,7 +7,8 @@
 #include <sstream>
 
 #include "dataset_index.h"
-#include "temp_dir.h"
+#include "../../common/temp_dir.h"
+#include "image_fixtures.h"
 #include "video_frames.h"
 
 using decodiff::data::index_dataset;

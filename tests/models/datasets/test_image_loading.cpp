@@ -4,7 +4,8 @@
 #include <fstream>
 
 #include "image_loading.h"
-#include "temp_dir.h"
+#include "../../common/temp_dir.h"
+#include "image_fixtures.h"
 
 using decodiff::data::center_crop;
 using decodiff::data::load_mask;

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"
+
 namespace eval_test {
 
 namespace fs = std::filesystem;
@@ -34,20 +36,7 @@ inline void remove_tree(const fs::path& root) {
       FTW_DEPTH | FTW_PHYS);
 }
 
-// A fresh folder under the system temp folder, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("decodiff-test-" + name + "-" + std::to_string(::getpid()))) {
-    remove_tree(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { remove_tree(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using TempDir = decodiff::testing::TempDir;  // a fresh folder, removed with its contents at the end
 
 struct WrittenImage {
   std::string path;

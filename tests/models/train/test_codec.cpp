@@ -11,7 +11,7 @@
 #include "codec_mix.h"
 #include "codec_trainer.h"
 #include "io/safetensors.h"
-#include "temp_dir.h"
+#include "../../common/temp_dir.h"
 #include "vae_source.h"
 
 namespace fs = std::filesystem;

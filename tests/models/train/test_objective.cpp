@@ -1,4 +1,4 @@
-// The DeCo-Diff objective on small hand-made tensors (ALGORITHM.md section 6).
+// The DeCo-Diff objective on small hand-made tensors (docs/algorithm.md, "Training").
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -122,7 +122,7 @@ TEST(ShufflePatches, IsAPermutationOfTheBatchTiles) {
 
 TEST(MaskedForward, MatchesTheFormulaOnAHandMadeCase) {
   const NoiseSchedule schedule(10);
-  // z = 1, n = 2, t = 3 (abar 0.647478, s 0.593735, c 0.329001 from ALGORITHM.md section 5)
+  // z = 1, n = 2, t = 3 (abar 0.647478, s 0.593735, c 0.329001 from docs/algorithm.md, "The noise schedule")
   auto z = at::ones({1, 1, 2, 2});
   auto n = at::full({1, 1, 2, 2}, 2.0);
   auto m = at::tensor(std::vector<float>{1, 0, 0, 1}).view({1, 1, 2, 2});
