@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <set>
 
+#include "../common/temp_dir.h"
 #include "photo_dataset.h"
 #include "render_sample.h"
-#include "../common/temp_dir.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;

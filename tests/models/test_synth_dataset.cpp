@@ -5,9 +5,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "../common/temp_dir.h"
 #include "render_sample.h"
 #include "synth_dataset.h"
-#include "../common/temp_dir.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "synth_video.h"
 #include "../common/temp_dir.h"
+#include "synth_video.h"
 
 namespace data = decodiff::data;
 namespace fs = std::filesystem;
