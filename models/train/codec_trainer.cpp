@@ -12,7 +12,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,25 +30,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::atomic<bool> g_codec_stop{false};
-std::atomic<int> g_codec_signals{0};
-
-extern "C" void on_codec_stop_signal(int) {
-  if (g_codec_signals.fetch_add(1) >= 1) _exit(130);
-  g_codec_stop.store(true);
-}
-
 // Crops used for the scaling factor come from indices far beyond any training step's.
 constexpr uint64_t kScalingCropBase = uint64_t{1} << 48;
-
-std::string fmt_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  char b[32];
-  const long t = std::lround(s);
-  std::snprintf(b, sizeof b, t >= 3600 ? "%ldh%02ldm" : "%ldm%02lds", t >= 3600 ? t / 3600 : t / 60,
-                t >= 3600 ? (t / 60) % 60 : t % 60);
-  return b;
-}
 
 // Linear warm-up over the first 2 % (at least 50 steps' worth), then a cosine from 1 down to 0.05.
 double codec_lr_factor(double progress, double warmup) {
@@ -247,7 +229,7 @@ CodecTrainResult CodecRun::go() {
   while (true) {
     const double p = progress(step);
     const bool done = p >= 1.0;
-    const bool stop = g_codec_stop.load() || (o_.stop_at_step > 0 && step >= o_.stop_at_step);
+    const bool stop = stop_requested() || (o_.stop_at_step > 0 && step >= o_.stop_at_step);
     if (done || stop) {
       result_.interrupted = stop && !done;
       result_.out_of_time = done && o_.max_minutes > 0 && step < o_.steps;
@@ -288,7 +270,7 @@ CodecTrainResult CodecRun::go() {
           text, sizeof text,
           "[codec] step %lld/%lld loss %.4f (L1 %.4f) lr %.2e %.1f img/s held-out PSNR %.2f dB ETA %s",
           static_cast<long long>(step), static_cast<long long>(o_.steps), window / window_n,
-          window_l1 / window_n, lr, ips, result_.psnr_db, fmt_duration(eta).c_str());
+          window_l1 / window_n, lr, ips, result_.psnr_db, format_duration(eta).c_str());
       line(text, false);
       log({{"phase", "codec"},
            {"step", step},
@@ -349,18 +331,8 @@ CodecFidelity measure_fidelity(nn::AutoencoderKL& vae, const std::vector<cv::Mat
   return {psnr / n, l1 / n};
 }
 
-void install_codec_stop_signal_handlers() {
-  std::signal(SIGINT, on_codec_stop_signal);
-  std::signal(SIGTERM, on_codec_stop_signal);
-}
-
 CodecTrainResult train_codec(const CodecTrainOptions& options) {
-  struct Reset {
-    ~Reset() {
-      g_codec_stop = false;
-      g_codec_signals = 0;
-    }
-  } reset;
+  StopRequestScope scope;
   CodecRun run(options);
   return run.go();
 }

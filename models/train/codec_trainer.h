@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 
 #include "nn/autoencoder_kl.h"
+#include "stop_request.h"  // request_stop(), install_stop_signal_handlers()
 
 namespace decodiff::train {
 
@@ -52,9 +53,6 @@ struct CodecTrainResult {
 
 // Throws std::runtime_error / std::invalid_argument with one clear line.
 CodecTrainResult train_codec(const CodecTrainOptions& options);
-
-// SIGINT / SIGTERM: write a checkpoint and return; a second signal exits at once.
-void install_codec_stop_signal_handlers();
 
 struct CodecFidelity {
   double psnr_db = 0;  // per image 10 log10(1 / MSE) on the [0, 1] pixel scale, then the mean

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -43,25 +42,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_signals{0};
-
-extern "C" void on_stop_signal(int) {
-  if (g_signals.fetch_add(1) >= 1) _exit(130);
-  g_stop.store(true);
-}
-
-std::string fmt_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  char b[32];
-  const long t = std::lround(s);
-  if (t >= 3600)
-    std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else
-    std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
-  return b;
-}
 
 // --- data -----------------------------------------------------------------------
 
@@ -198,7 +178,7 @@ class Run {
 
  private:
   bool should_stop() {
-    if (g_stop.load()) {
+    if (stop_requested()) {
       result_.interrupted = true;
       return true;
     }
@@ -246,7 +226,7 @@ class Run {
   std::unique_ptr<torch::serialize::InputArchive> resume_archive_storage_;
   std::string resume_phase_;
   uint64_t seed_ = 0;
-  double elapsed_before_s_ = 0;  // training.elapsed_before_s of a resumed model
+  double elapsed_before_s_ = 0;                           // training.elapsed_before_s of a resumed model
   std::unordered_map<int64_t, at::Tensor> latent_cache_;  // key -> encoder moments [2L,h,w]
   int64_t latent_cache_bytes_ = 0;
 };
@@ -353,7 +333,7 @@ void Run::train_vae_phase() {
       char line[256];
       std::snprintf(line, sizeof line, "[vae] epoch %lld/%d step %lld loss %.4f (L1 %.4f) %.1f img/s ETA %s",
                     static_cast<long long>(epoch + 1), o_.vae_epochs, static_cast<long long>(step), sum / n,
-                    sum_rec / n, ips, fmt_duration(eta).c_str());
+                    sum_rec / n, ips, format_duration(eta).c_str());
       if (step % std::max(1, o_.log_every) == 0 || b.last_in_epoch) progress_line(line);
       if (step % std::max(1, o_.log_every) == 0)
         log({{"phase", "vae"},
@@ -494,13 +474,12 @@ void Run::train_unet_phase() {
         const double el = std::chrono::duration<double>(Clock::now() - t0).count();
         const double ips = images / std::max(el, 1e-9);
         double eta = (total - step) * el / std::max<int64_t>(1, steps_this_run);
-        if (o_.max_minutes > 0)
-          eta = std::min(eta, o_.max_minutes * 60 - elapsed_total_s());
+        if (o_.max_minutes > 0) eta = std::min(eta, o_.max_minutes * 60 - elapsed_total_s());
         if (step % std::max(1, o_.log_every) == 0 || b.last_in_epoch) {
           char line[256];
           std::snprintf(line, sizeof line, "[unet] epoch %lld/%d step %lld loss %.4f %.1f img/s ETA %s",
                         static_cast<long long>(epoch + 1), o_.epochs, static_cast<long long>(step), sum / n,
-                        ips, fmt_duration(eta).c_str());
+                        ips, format_duration(eta).c_str());
           progress_line(line);
         }
         if (step % std::max(1, o_.log_every) == 0) {
@@ -682,20 +661,8 @@ double lr_factor(int64_t step, int64_t warmup_steps, int64_t total_steps) {
   return std::max(0.0, 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress)));
 }
 
-void request_stop() { g_stop.store(true); }
-
-void install_stop_signal_handlers() {
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-}
-
 TrainResult train_model(const TrainOptions& options) {
-  struct Reset {
-    ~Reset() {
-      g_stop = false;
-      g_signals = 0;
-    }
-  } reset;
+  StopRequestScope scope;
   Run run(options);
   return run.go();
 }

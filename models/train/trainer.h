@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "stop_request.h"  // request_stop(), install_stop_signal_handlers()
+
 namespace decodiff::train {
 
 struct TrainOptions {
@@ -67,11 +69,6 @@ struct TrainResult {
 
 // Runs training. Throws std::runtime_error / std::invalid_argument with one clear line.
 TrainResult train_model(const TrainOptions& options);
-
-// Asks a running train_model to save a checkpoint and return (thread- and signal-safe).
-void request_stop();
-// SIGINT / SIGTERM call request_stop(); a second signal exits at once.
-void install_stop_signal_handlers();
 
 // The learning-rate factor at optimiser step `step` (0-based): linear warm-up over
 // warmup_steps, then the reference's cosine (get_cosine_schedule_with_warmup) over a

@@ -23,7 +23,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 int run_codec_training(const decodiff::train::CodecTrainOptions& co) {
-  decodiff::train::install_codec_stop_signal_handlers();
+  decodiff::train::install_stop_signal_handlers();
   try {
     auto r = decodiff::train::train_codec(co);
     const char* how = r.interrupted ? "interrupted" : r.out_of_time ? "time budget reached" : "done";
