@@ -32,13 +32,13 @@ void write_codec_file(const std::string& path, const nn::AutoencoderKL& vae, con
 CodecInfo parse_codec_metadata(const std::string& json_text, const std::string& source);
 
 // Resolves a --vae value: an existing path is returned as it is; a bare name
-// ("codec", or "codec-v1") names a shipped codec, looked up in
+// ("codec", or "codec-v2") names a shipped codec, looked up in
 // $DECODIFF_MODELS_DIR/codec, the installed models folder and the source tree's
 // models/codec. Anything else is returned unchanged (the caller reports it missing).
 std::string resolve_vae_name(const std::string& value);
 
-// The file `--vae codec` names (decodiff-codec-v1.safetensors).
+// The file `--vae codec` names (decodiff-codec-v2.safetensors).
 constexpr const char* kDefaultCodecName = "codec";
-constexpr const char* kDefaultCodecFile = "decodiff-codec-v1.safetensors";
+constexpr const char* kDefaultCodecFile = "decodiff-codec-v2.safetensors";
 
 }  // namespace decodiff::train
