@@ -29,10 +29,4 @@ double LatencyTracker::median_ms() const {
   return median_of(samples_);
 }
 
-void LatencyTracker::reset() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  samples_.clear();
-  announced_ms_ = -1;
-}
-
 }  // namespace decodiff::gst

@@ -19,7 +19,6 @@ class LatencyTracker {
   // from the value announced last.
   bool record(double ms);
   double median_ms() const;  // 0 before the first inspection
-  void reset();
 
  private:
   mutable std::mutex mutex_;

@@ -40,12 +40,3 @@ TEST(LatencyTracker, TheMedianIsOverTheLastWindowOnly) {
   t.record(1000);
   EXPECT_EQ(t.median_ms(), 1000.0);  // the oldest ten left the window
 }
-
-TEST(LatencyTracker, ResetForgetsSamplesAndTheAnnouncement) {
-  LatencyTracker t;
-  EXPECT_TRUE(t.record(100));
-  EXPECT_FALSE(t.record(100));
-  t.reset();
-  EXPECT_EQ(t.median_ms(), 0.0);
-  EXPECT_TRUE(t.record(100));
-}
