@@ -20,6 +20,7 @@
 
 #include "codec_file.h"
 #include "codec_mix.h"
+#include "duration_text.h"
 #include "engine.h"
 #include "io/safetensors.h"
 #include "vae_source.h"

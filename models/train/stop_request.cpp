@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cmath>
 #include <csignal>
-#include <cstdio>
 
 namespace decodiff::train {
 namespace {
@@ -32,17 +30,6 @@ void install_stop_signal_handlers() {
 StopRequestScope::~StopRequestScope() {
   g_stop = false;
   g_signals = 0;
-}
-
-std::string format_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  char b[32];
-  const long t = std::lround(s);
-  if (t >= 3600)
-    std::snprintf(b, sizeof b, "%ldh%02ldm", t / 3600, (t / 60) % 60);
-  else
-    std::snprintf(b, sizeof b, "%ldm%02lds", t / 60, t % 60);
-  return b;
 }
 
 }  // namespace decodiff::train

@@ -3,8 +3,6 @@
 // the codec trainers; one request stands until the run that saw it ends.
 #pragma once
 
-#include <string>
-
 namespace decodiff::train {
 
 // Asks the running training to checkpoint and return (thread- and signal-safe).
@@ -22,8 +20,5 @@ class StopRequestScope {
   StopRequestScope(const StopRequestScope&) = delete;
   StopRequestScope& operator=(const StopRequestScope&) = delete;
 };
-
-// "12m05s", "1h03m"; "?" for a negative or non-finite time (progress lines).
-std::string format_duration(double seconds);
 
 }  // namespace decodiff::train

@@ -26,6 +26,7 @@
 
 #include "dataset_index.h"
 #include "decodiff_config.h"
+#include "duration_text.h"
 #include "engine.h"
 #include "fingerprint.h"
 #include "lr_schedule.h"
