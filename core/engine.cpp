@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
+#include "cuda_graph.h"
 #include "deviation_sampler.h"
 #include "fingerprint.h"
+#include "host_transfer.h"
 #include "nn/module_utils.h"
 #include "pillow_resize.h"
 #include "preprocess.h"
@@ -144,18 +147,26 @@ std::shared_ptr<Engine> Engine::from_model(LoadedModel model, const EngineOption
   return std::shared_ptr<Engine>(new Engine(std::move(model), label, device, options));
 }
 
+struct Engine::DeviceIo {
+  DeviceIo(at::Device device, bool pinned) : transfer(device, pinned) {}
+  HostTransfer transfer;
+  std::map<std::pair<int64_t, int>, std::unique_ptr<GraphedFunction>> graphs;  // by (batch, steps)
+};
+
 Engine::Engine(LoadedModel model, std::string model_path, at::Device device, const EngineOptions& options)
     : model_(std::move(model)),
       model_path_(std::move(model_path)),
       device_(device),
       options_(options),
-      transfer_(std::make_unique<HostTransfer>(device, options.pinned_copies)) {
+      io_(std::make_unique<DeviceIo>(device, options.pinned_copies)) {
   if (options_.layout == Layout::kAuto) options_.layout = Layout::kContiguous;
   if (options_.cudnn_benchmark) at::globalContext().setBenchmarkCuDNN(true);
   const bool channels_last = options_.layout == Layout::kChannelsLast;
   nn::set_weight_layout(*model_.unet, channels_last);
   nn::set_weight_layout(*model_.vae, channels_last);
 }
+
+Engine::~Engine() = default;
 
 EngineOutputs Engine::run(const at::Tensor& input, const at::Tensor& class_ids, int reverse_steps,
                           bool keep_steps) {
@@ -190,15 +201,15 @@ EngineOutputs Engine::run_locked(const at::Tensor& input, const at::Tensor& clas
   const int64_t b = input.size(0);
   constexpr size_t kMaxGraphs = 8;  // each holds its own activation memory
   const auto key = std::make_pair(b, steps);
-  if (options_.cuda_graphs && !keep_steps && (graphs_.count(key) || graphs_.size() < kMaxGraphs)) {
-    auto it = graphs_.find(key);
-    if (it == graphs_.end()) {
+  auto& graphs = io_->graphs;
+  if (options_.cuda_graphs && !keep_steps && (graphs.count(key) || graphs.size() < kMaxGraphs)) {
+    auto it = graphs.find(key);
+    if (it == graphs.end()) {
       auto fn = [this, steps](const std::vector<at::Tensor>& in) {
         return correct_and_decode(in[0], in[1], steps, {});
       };
-      it =
-          graphs_.emplace(key, std::make_unique<GraphedFunction>(fn, std::vector<at::Tensor>{out.input, ids}))
-              .first;
+      it = graphs.emplace(key, std::make_unique<GraphedFunction>(fn, std::vector<at::Tensor>{out.input, ids}))
+               .first;
     }
     r = (*it->second)({out.input, ids});
   } else {
@@ -231,28 +242,20 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
   const auto& in = model_.config.input;
   std::vector<at::Tensor> batch;
   for (const auto& r : requests) {
-    const FrameView& f = r.frame;
-    if (!f.data || f.width <= 0 || f.height <= 0) throw std::invalid_argument("empty frame");
-    if (f.pixel_stride < 3 || f.row_stride < int64_t{f.width} * f.pixel_stride)
-      throw std::invalid_argument("frame strides are inconsistent with its width");
-    Roi roi = r.roi.empty() ? Roi{0, 0, f.width, f.height} : r.roi;
-    if (roi.x < 0 || roi.y < 0 || roi.x + roi.width > f.width || roi.y + roi.height > f.height)
+    const ImageView& f = r.frame;
+    if (const std::string problem = image_view_problem(f); !problem.empty())
+      throw std::invalid_argument("frame: " + problem);
+    if (f.channels != 3) throw std::invalid_argument("a frame has three channels (R, G, B)");
+    const Rect roi = r.roi.empty() ? Rect{0, 0, f.width, f.height} : r.roi;
+    if (roi.x < 0 || roi.y < 0 || int64_t{roi.x} + roi.width > f.width ||
+        int64_t{roi.y} + roi.height > f.height)
       throw std::invalid_argument("roi " + std::to_string(roi.x) + "," + std::to_string(roi.y) + "," +
                                   std::to_string(roi.width) + "," + std::to_string(roi.height) +
                                   " is outside the " + std::to_string(f.width) + "x" +
                                   std::to_string(f.height) + " frame");
     if (device_.is_cpu()) {
       // Pillow's resize, exactly, straight from the frame's bytes.
-      Image8View view;
-      view.data =
-          f.data + static_cast<int64_t>(roi.y) * f.row_stride + static_cast<int64_t>(roi.x) * f.pixel_stride;
-      view.width = roi.width;
-      view.height = roi.height;
-      view.row_stride = f.row_stride;
-      view.pixel_stride = f.pixel_stride;
-      view.channels = 3;
-      for (int c = 0; c < 3; ++c) view.channel_offset[c] = f.channel_order[c];
-      auto rgb = pillow_resize_bicubic(view, in.resize, in.resize);
+      auto rgb = pillow_resize_bicubic(f.region(roi), in.resize, in.resize);
       auto resized =
           at::from_blob(rgb.data(), {1, in.resize, in.resize, 3}, at::TensorOptions().dtype(at::kByte))
               .permute({0, 3, 1, 2});
@@ -263,9 +266,9 @@ at::Tensor Engine::preprocess(const std::vector<InspectRequest>& requests) {
     // buffer) and the channels are picked and the frame resized there.
     auto host = at::from_blob(const_cast<uint8_t*>(f.data), {f.height, f.width, f.pixel_stride},
                               {f.row_stride, f.pixel_stride, 1}, at::TensorOptions().dtype(at::kByte));
-    auto region = transfer_->upload(host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width));
-    auto rgb = at::stack({region.select(2, f.channel_order[0]), region.select(2, f.channel_order[1]),
-                          region.select(2, f.channel_order[2])})
+    auto region = io_->transfer.upload(host.narrow(0, roi.y, roi.height).narrow(1, roi.x, roi.width));
+    auto rgb = at::stack({region.select(2, f.channel_offset[0]), region.select(2, f.channel_offset[1]),
+                          region.select(2, f.channel_offset[2])})
                    .unsqueeze(0);
     batch.push_back(resize_crop_normalize(rgb, in.resize, in.crop));
   }
@@ -283,11 +286,11 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
   for (const auto& r : requests) ids.push_back(r.class_id);
   auto out =
       run_locked(input, at::tensor(ids, at::TensorOptions().dtype(at::kLong)), options.reverse_steps, false);
-  auto fused = transfer_->download(out.maps.fused).contiguous();
-  auto scores = transfer_->download(out.maps.score);
+  auto fused = io_->transfer.download(out.maps.fused).contiguous();
+  auto scores = io_->transfer.download(out.maps.score);
   at::Tensor rec;
   if (options.want_reconstruction)
-    rec = transfer_->download(
+    rec = io_->transfer.download(
         ((out.image_rec.to(at::kFloat).clamp(-1, 1) * 127.5 + 127.5).to(at::kByte)).permute({0, 2, 3, 1}));
 
   const auto& in = model_.config.input;
@@ -298,7 +301,7 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
     res.score = scores[i].item<float>();
     res.anomaly_map = fused[i];
     if (rec.defined()) res.reconstruction = rec[i].contiguous();
-    res.inspected = r.roi.empty() ? Roi{0, 0, r.frame.width, r.frame.height} : r.roi;
+    res.inspected = r.roi.empty() ? Rect{0, 0, r.frame.width, r.frame.height} : r.roi;
     // The crop's footprint on the inspected region (the resize squashes both axes).
     const double sx = static_cast<double>(res.inspected.width) / in.resize;
     const double sy = static_cast<double>(res.inspected.height) / in.resize;
@@ -306,7 +309,7 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
     const int x0 = static_cast<int>(std::lround(off * sx)), y0 = static_cast<int>(std::lround(off * sy));
     const int w = std::max(1, static_cast<int>(std::lround(in.crop * sx)));
     const int h = std::max(1, static_cast<int>(std::lround(in.crop * sy)));
-    res.crop_in_frame = Roi{res.inspected.x + x0, res.inspected.y + y0, w, h};
+    res.crop_in_frame = Rect{res.inspected.x + x0, res.inspected.y + y0, w, h};
     if (options.want_frame_map) {
       auto map = at::zeros({res.inspected.height, res.inspected.width}, at::kFloat);
       auto scaled =

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -18,9 +17,8 @@
 #include <vector>
 
 #include "anomaly_map.h"
-#include "cuda_graph.h"
 #include "deviation_sampler.h"
-#include "host_transfer.h"
+#include "image_view.h"
 #include "model_config.h"
 #include "model_file.h"
 
@@ -31,16 +29,13 @@ Precision parse_precision(const std::string& name);  // "fp32"|"float32", "fp16"
 std::string to_string(Precision p);
 
 // Memory layout of the networks' convolution weights and activations.
-// kAuto is what benchmarks showed fastest: contiguous. On this project's
-// 2-core CPU channels-last made single convolutions faster but the whole
-// UNet, encoder and decoder no faster (benchmarks/README.md); on CUDA it is
-// still to be measured (decodiff-bench --layout contiguous,channels-last).
+// kAuto is what decodiff-bench measured fastest (benchmarks/README.md): contiguous.
 enum class Layout { kAuto, kContiguous, kChannelsLast };
 Layout parse_layout(const std::string& name);  // "auto", "contiguous", "channels-last"
 std::string to_string(Layout layout);
 
 // The CUDA switches are off by default until decodiff-bench on a GPU shows a
-// gain (issue 7; scripts/device-check.sh measures each).
+// gain (scripts/device-check.sh measures each).
 struct EngineOptions {
   std::string device = "auto";  // "auto" (cuda:0 when available, else cpu), "cpu", "cuda", "cuda:N"
   Precision precision = Precision::kFloat32;
@@ -63,28 +58,11 @@ struct EngineOptions {
 // clear line when the device does not exist on this machine.
 at::Device resolve_device(const std::string& name);
 
-// Packed 8-bit frame in host memory. channel_order gives the byte offsets of
-// R, G and B inside one pixel (RGB: {0,1,2}; BGRx: {2,1,0}); pixel_stride is
-// 3 or 4 bytes; row_stride may exceed width * pixel_stride.
-struct FrameView {
-  const uint8_t* data = nullptr;
-  int width = 0;
-  int height = 0;
-  int64_t row_stride = 0;
-  int pixel_stride = 3;
-  int channel_order[3] = {0, 1, 2};
-};
-
-// Region of the frame to inspect (frame coordinates); empty = the whole frame.
-struct Roi {
-  int x = 0, y = 0, width = 0, height = 0;
-  bool empty() const { return width <= 0 || height <= 0; }
-};
-
 struct InspectRequest {
-  FrameView frame;
+  // Three channels at the byte offsets of R, G and B (image_view.h).
+  ImageView frame;
   int class_id = 0;
-  Roi roi;
+  Rect roi;  // the region to inspect (frame coordinates); empty = the whole frame
 };
 
 struct InspectOptions {
@@ -99,8 +77,8 @@ struct InspectResult {
   at::Tensor anomaly_map;  // [crop, crop] float32, CPU, in [0, 1]
   at::Tensor frame_map;    // [roi h, roi w] float32, CPU: the map on the inspected region; 0 outside the crop
   at::Tensor reconstruction;  // [crop, crop, 3] uint8 RGB, CPU (when requested)
-  Roi inspected;              // the region actually inspected (frame coordinates)
-  Roi crop_in_frame;          // where the model's center crop lies in frame coordinates
+  Rect inspected;             // the region actually inspected (frame coordinates)
+  Rect crop_in_frame;         // where the model's center crop lies in frame coordinates
 };
 
 // Everything the tensor path computes (decodiff-infer --dump, parity tests).
@@ -125,6 +103,7 @@ class Engine {
   // benchmarks, or a model being trained); moves them to the device.
   static std::shared_ptr<Engine> from_model(LoadedModel model, const EngineOptions& options = {},
                                             const std::string& label = "<in memory>");
+  ~Engine();
   // The networks, for benchmarks and tools that time stages separately.
   // Hold no reference across calls to inspect()/run() from other threads.
   LoadedModel& model() { return model_; }
@@ -172,8 +151,8 @@ class Engine {
   std::string model_path_;
   at::Device device_;
   EngineOptions options_;  // as asked, with layout kAuto resolved
-  std::map<std::pair<int64_t, int>, std::unique_ptr<GraphedFunction>> graphs_;  // by (batch, steps)
-  std::unique_ptr<HostTransfer> transfer_;
+  struct DeviceIo;         // host transfers and captured CUDA graphs (engine.cpp)
+  std::unique_ptr<DeviceIo> io_;
   std::vector<std::string> load_warnings_;
   std::mutex mutex_;
 };

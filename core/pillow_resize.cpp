@@ -66,8 +66,8 @@ inline uint8_t clip8(int32_t acc) {
 }
 
 // A packed image of `channels` interleaved bytes per pixel, as a view.
-Image8View packed_view(const std::vector<uint8_t>& data, int width, int height, int channels) {
-  Image8View v;
+ImageView packed_view(const std::vector<uint8_t>& data, int width, int height, int channels) {
+  ImageView v;
   v.data = data.data();
   v.width = width;
   v.height = height;
@@ -105,7 +105,7 @@ DECODIFF_WITH_AVX2_CLONE void resample_row(const int32_t* planes, int width, int
 // Rows [row_first, row_first + rows) of `in` resampled horizontally to width
 // taps.first.size(): Pillow's ImagingResampleHorizontal_8bpc. Rows are
 // independent and spread over LibTorch's threads.
-std::vector<uint8_t> horizontal_pass(const Image8View& in, const Taps& taps, int row_first, int rows) {
+std::vector<uint8_t> horizontal_pass(const ImageView& in, const Taps& taps, int row_first, int rows) {
   const int channels = in.channels, out_w = static_cast<int>(taps.first.size());
   std::vector<uint8_t> out(static_cast<size_t>(rows) * out_w * channels);
   at::parallel_for(0, rows, 16, [&](int64_t begin, int64_t end) {
@@ -125,7 +125,7 @@ std::vector<uint8_t> horizontal_pass(const Image8View& in, const Taps& taps, int
 
 // `in` resampled vertically to height taps.first.size(), reading rows
 // taps.first[o] - row_offset on: Pillow's ImagingResampleVertical_8bpc.
-std::vector<uint8_t> vertical_pass(const Image8View& in, const Taps& taps, int row_offset) {
+std::vector<uint8_t> vertical_pass(const ImageView& in, const Taps& taps, int row_offset) {
   const int channels = in.channels, out_h = static_cast<int>(taps.first.size());
   const size_t row_len = static_cast<size_t>(in.width) * channels;
   std::vector<uint8_t> out(static_cast<size_t>(out_h) * row_len);
@@ -148,15 +148,10 @@ std::vector<uint8_t> vertical_pass(const Image8View& in, const Taps& taps, int r
 
 }  // namespace
 
-std::vector<uint8_t> pillow_resize_bicubic(const Image8View& in, int out_w, int out_h) {
-  if (!in.data || in.width <= 0 || in.height <= 0 || out_w <= 0 || out_h <= 0)
-    throw std::invalid_argument("pillow_resize_bicubic: empty image or size");
-  if (in.channels < 1 || in.channels > 4 || in.pixel_stride < 1 ||
-      in.row_stride < static_cast<int64_t>(in.width) * in.pixel_stride)
-    throw std::invalid_argument("pillow_resize_bicubic: inconsistent image layout");
-  for (int c = 0; c < in.channels; ++c)
-    if (in.channel_offset[c] < 0 || in.channel_offset[c] >= in.pixel_stride)
-      throw std::invalid_argument("pillow_resize_bicubic: channel offset outside the pixel");
+std::vector<uint8_t> pillow_resize_bicubic(const ImageView& in, int out_w, int out_h) {
+  if (out_w <= 0 || out_h <= 0) throw std::invalid_argument("pillow_resize_bicubic: empty output size");
+  if (const std::string problem = image_view_problem(in); !problem.empty())
+    throw std::invalid_argument("pillow_resize_bicubic: " + problem);
   const int channels = in.channels;
   const bool horizontal = out_w != in.width, vertical = out_h != in.height;
   if (!horizontal && !vertical) {

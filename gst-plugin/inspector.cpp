@@ -25,8 +25,6 @@ Registry& registry() {
   return *r;
 }
 
-Rect to_rect(const Roi& r) { return Rect{r.x, r.y, r.width, r.height}; }
-
 cv::Mat to_mat(const at::Tensor& t) {
   if (!t.defined() || t.dim() != 2) return {};
   at::Tensor c = t.to(at::kCPU, at::kFloat).contiguous();
@@ -95,22 +93,11 @@ std::string Inspector::device_name() const { return engine_->device().str(); }
 
 std::vector<std::string> Inspector::load_warnings() const { return engine_->load_warnings(); }
 
-std::vector<Inspection> Inspector::inspect(const std::vector<PackedFrame>& frames, int class_id,
+std::vector<Inspection> Inspector::inspect(const std::vector<ImageView>& frames, int class_id,
                                            const Rect& roi, int steps) {
   std::vector<InspectRequest> requests;
   requests.reserve(frames.size());
-  for (const PackedFrame& f : frames) {
-    InspectRequest rq;
-    rq.frame.data = f.data;
-    rq.frame.width = f.width;
-    rq.frame.height = f.height;
-    rq.frame.row_stride = f.row_stride;
-    rq.frame.pixel_stride = f.pixel_stride;
-    std::memcpy(rq.frame.channel_order, f.channel_order, sizeof(rq.frame.channel_order));
-    rq.class_id = class_id;
-    rq.roi = Roi{roi.x, roi.y, roi.width, roi.height};
-    requests.push_back(rq);
-  }
+  for (const ImageView& frame : frames) requests.push_back(InspectRequest{frame, class_id, roi});
   InspectOptions io;
   io.reverse_steps = steps;
   io.want_frame_map = true;
@@ -125,9 +112,9 @@ std::vector<Inspection> Inspector::inspect(const std::vector<PackedFrame>& frame
     i.score = r.score;
     i.class_id = r.class_id;
     i.anomaly_map = to_mat(r.anomaly_map);
-    i.map_rect = to_rect(r.crop_in_frame);
+    i.map_rect = r.crop_in_frame;
     i.frame_map = to_mat(r.frame_map);
-    i.inspected = to_rect(r.inspected);
+    i.inspected = r.inspected;
     i.latency_ms = ms;
     out.push_back(std::move(i));
   }

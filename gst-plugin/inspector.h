@@ -1,4 +1,4 @@
-// The element's view of the engine: packed frames in, OpenCV maps out. This is
+// The element's view of the engine: frames in, OpenCV maps out. This is
 // the only file of the plugin that sees LibTorch types (engine.h), so the
 // GObject code compiles quickly and never depends on ATen.
 #pragma once
@@ -11,26 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "image_view.h"
+
 namespace decodiff {
 class Engine;
 }
 
 namespace decodiff::gst {
-
-struct Rect {
-  int x = 0, y = 0, width = 0, height = 0;
-  bool empty() const { return width <= 0 || height <= 0; }
-};
-
-// A packed 8-bit frame in host memory (same layout rules as decodiff::FrameView).
-struct PackedFrame {
-  const uint8_t* data = nullptr;
-  int width = 0;
-  int height = 0;
-  int64_t row_stride = 0;
-  int pixel_stride = 3;
-  int channel_order[3] = {0, 1, 2};  // byte offsets of R, G, B in a pixel
-};
 
 struct Inspection {
   float score = 0;
@@ -67,7 +54,7 @@ class Inspector {
 
   // One engine call for all frames (batch). Frame-map and scores are exactly
   // what decodiff::Engine::inspect returns for the same frames.
-  std::vector<Inspection> inspect(const std::vector<PackedFrame>& frames, int class_id, const Rect& roi,
+  std::vector<Inspection> inspect(const std::vector<ImageView>& frames, int class_id, const Rect& roi,
                                   int steps);
 
  private:

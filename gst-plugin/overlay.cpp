@@ -20,21 +20,15 @@ const cv::Mat& jet_lut() {
   return lut;
 }
 
-cv::Scalar color(const FrameTarget& f, int r, int g, int b) {
+cv::Scalar color(const MutableImageView& f, int r, int g, int b) {
   cv::Scalar s(255, 255, 255, 255);
-  s[f.channel_order[0]] = r;
-  s[f.channel_order[1]] = g;
-  s[f.channel_order[2]] = b;
+  s[f.channel_offset[0]] = r;
+  s[f.channel_offset[1]] = g;
+  s[f.channel_offset[2]] = b;
   return s;
 }
 
-Rect intersect(const Rect& a, const Rect& b) {
-  int x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
-  int x1 = std::min(a.x + a.width, b.x + b.width), y1 = std::min(a.y + a.height, b.y + b.height);
-  return Rect{x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
-}
-
-void blend_heatmap(const FrameTarget& f, const Inspection& in, float alpha) {
+void blend_heatmap(const MutableImageView& f, const Inspection& in, float alpha) {
   Rect area = intersect(intersect(in.map_rect, in.inspected), Rect{0, 0, f.width, f.height});
   if (area.empty() || in.frame_map.empty()) return;
   const cv::Mat& lut = jet_lut();
@@ -48,7 +42,7 @@ void blend_heatmap(const FrameTarget& f, const Inspection& in, float alpha) {
       uint8_t* px = row + x * f.pixel_stride;
       const uint8_t rgb[3] = {bgr[2], bgr[1], bgr[0]};
       for (int c = 0; c < 3; ++c) {
-        uint8_t& dst = px[f.channel_order[c]];
+        uint8_t& dst = px[f.channel_offset[c]];
         dst = static_cast<uint8_t>(std::clamp(dst * keep + rgb[c] * a + 0.5f, 0.0f, 255.0f));
       }
     }
@@ -57,7 +51,8 @@ void blend_heatmap(const FrameTarget& f, const Inspection& in, float alpha) {
 
 }  // namespace
 
-void draw_overlay(const FrameTarget& f, const Result& result, OverlayKind kind, float alpha, bool stale) {
+void draw_overlay(const MutableImageView& f, const Result& result, OverlayKind kind, float alpha,
+                  bool stale) {
   if (kind == OverlayKind::kNone || !f.data) return;
   if (result.frame_width != f.width || result.frame_height != f.height) return;  // result of other caps
   cv::Mat view(f.height, f.width, f.pixel_stride == 4 ? CV_8UC4 : CV_8UC3, f.data,
@@ -73,7 +68,7 @@ void draw_overlay(const FrameTarget& f, const Result& result, OverlayKind kind, 
   } else if (kind == OverlayKind::kHeatmap) {
     blend_heatmap(f, in, alpha);
     for (const Region& r : result.regions)
-      cv::rectangle(view, cv::Rect(r.x, r.y, r.width, r.height), white, thickness);
+      cv::rectangle(view, cv::Rect(r.box.x, r.box.y, r.box.width, r.box.height), white, thickness);
   } else if (kind == OverlayKind::kContour && !in.frame_map.empty()) {
     cv::Mat mask = in.frame_map >= result.threshold;
     std::vector<std::vector<cv::Point>> contours;

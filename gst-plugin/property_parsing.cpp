@@ -79,8 +79,8 @@ Parsed<int64_t> parse_integer(const std::string& text, int64_t min, int64_t max)
   return out;
 }
 
-Parsed<RoiSetting> parse_roi(const std::string& text) {
-  Parsed<RoiSetting> out;
+Parsed<Rect> parse_roi(const std::string& text) {
+  Parsed<Rect> out;
   if (text.empty()) return out;  // the whole frame
   const std::string prefix = "roi " + shown(text) + ": ";
   const std::vector<std::string> fields = split(text, ',');
@@ -108,13 +108,13 @@ Parsed<RoiSetting> parse_roi(const std::string& text) {
                 " exceeds the largest frame size (" + std::to_string(kMaxFrameSize) + ")";
     return out;
   }
-  out.value = RoiSetting{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]),
-                         static_cast<int>(v[3])};
+  out.value =
+      Rect{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
   return out;
 }
 
-std::string roi_fit_error(const RoiSetting& roi, int frame_width, int frame_height) {
-  if (roi.whole_frame()) return "";
+std::string roi_fit_error(const Rect& roi, int frame_width, int frame_height) {
+  if (roi.empty()) return "";
   const int64_t right = static_cast<int64_t>(roi.x) + roi.width;
   const int64_t bottom = static_cast<int64_t>(roi.y) + roi.height;
   if (right <= frame_width && bottom <= frame_height && roi.x >= 0 && roi.y >= 0) return "";

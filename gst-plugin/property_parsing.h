@@ -1,5 +1,5 @@
 // Strict parsers for the decodiffinspect text properties. Pure C++ (no
-// GStreamer, no GLib), so that unit tests and fuzz targets call them alone.
+// GStreamer, no GLib; the rectangle type is core's), so that unit tests and fuzz targets call them alone.
 //
 // Every parser takes the property's text and returns either a value or one
 // line that names the property, the text and what is wrong with it. Nothing
@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "image_view.h"
 
 namespace decodiff::gst {
 
@@ -21,16 +23,12 @@ struct Parsed {
 // `roi`: "x,y,width,height" in frame pixels (decimal integers, spaces allowed
 // around each one); x, y >= 0, width, height >= 1, and x + width, y + height
 // within the largest frame size GStreamer caps can express (2147483647).
-// Empty text = the whole frame.
-struct RoiSetting {
-  int x = 0, y = 0, width = 0, height = 0;
-  bool whole_frame() const { return width == 0 || height == 0; }
-};
-Parsed<RoiSetting> parse_roi(const std::string& text);
+// Empty text = the whole frame: an empty Rect.
+Parsed<Rect> parse_roi(const std::string& text);
 
 // Empty when `roi` fits in a frame_width x frame_height frame, else the error
 // (the sums are computed without overflow).
-std::string roi_fit_error(const RoiSetting& roi, int frame_width, int frame_height);
+std::string roi_fit_error(const Rect& roi, int frame_width, int frame_height);
 
 // A decimal integer in [min, max] (optional '-' sign, no spaces, no other characters).
 Parsed<int64_t> parse_integer(const std::string& text, int64_t min, int64_t max);

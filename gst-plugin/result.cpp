@@ -16,21 +16,15 @@ std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int off
   int n = cv::connectedComponentsWithStats(mask, labels, stats, centroids, 8, CV_32S);
   regions.resize(n > 1 ? n - 1 : 0);
   for (int i = 1; i < n; ++i) {
-    Region& r = regions[i - 1];
-    r.x = stats.at<int>(i, cv::CC_STAT_LEFT);
-    r.y = stats.at<int>(i, cv::CC_STAT_TOP);
-    r.width = stats.at<int>(i, cv::CC_STAT_WIDTH);
-    r.height = stats.at<int>(i, cv::CC_STAT_HEIGHT);
+    regions[i - 1].box =
+        Rect{stats.at<int>(i, cv::CC_STAT_LEFT) + offset_x, stats.at<int>(i, cv::CC_STAT_TOP) + offset_y,
+             stats.at<int>(i, cv::CC_STAT_WIDTH), stats.at<int>(i, cv::CC_STAT_HEIGHT)};
   }
   for (int y = 0; y < labels.rows; ++y) {
     const int* l = labels.ptr<int>(y);
     const float* v = frame_map.ptr<float>(y);
     for (int x = 0; x < labels.cols; ++x)
       if (l[x] > 0) regions[l[x] - 1].score = std::max(regions[l[x] - 1].score, v[x]);
-  }
-  for (Region& r : regions) {
-    r.x += offset_x;
-    r.y += offset_y;
   }
   std::stable_sort(regions.begin(), regions.end(),
                    [](const Region& a, const Region& b) { return a.score > b.score; });
@@ -49,9 +43,8 @@ void decide(Result& result, float threshold) {
   result.regions.clear();
   result.error = inspection_error(result.inspection);
   if (!result.error.empty()) {
-    const Rect& r = result.inspection.inspected;
     result.anomalous = true;
-    result.regions.push_back(Region{r.x, r.y, r.width, r.height, std::numeric_limits<float>::quiet_NaN()});
+    result.regions.push_back(Region{result.inspection.inspected, std::numeric_limits<float>::quiet_NaN()});
     return;
   }
   result.anomalous = result.inspection.score >= threshold;

@@ -12,8 +12,8 @@
 namespace decodiff::gst {
 
 struct Region {
-  int x = 0, y = 0, width = 0, height = 0;  // frame coordinates
-  float score = 0;                          // max of the map inside the component
+  Rect box;         // frame coordinates
+  float score = 0;  // max of the map inside the component
 };
 
 struct Result {

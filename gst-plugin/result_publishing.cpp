@@ -30,13 +30,14 @@ GstDecodiffMeta* attach_result_metas(GstBuffer* buffer, const Result& r, uint64_
   meta->map_frame_width = r.inspection.map_rect.width;
   meta->map_frame_height = r.inspection.map_rect.height;
   std::vector<GstDecodiffRegion> regions;
-  for (const auto& g : r.regions) regions.push_back(GstDecodiffRegion{g.x, g.y, g.width, g.height, g.score});
+  for (const auto& g : r.regions)
+    regions.push_back(GstDecodiffRegion{g.box.x, g.box.y, g.box.width, g.box.height, g.score});
   gst_decodiff_meta_set_regions(meta, regions.size(), regions.data());
 
   gint id = 0;
   for (const auto& g : r.regions) {
-    GstVideoRegionOfInterestMeta* roi =
-        gst_buffer_add_video_region_of_interest_meta(buffer, "anomaly", g.x, g.y, g.width, g.height);
+    GstVideoRegionOfInterestMeta* roi = gst_buffer_add_video_region_of_interest_meta(
+        buffer, "anomaly", g.box.x, g.box.y, g.box.width, g.box.height);
     roi->id = id++;
     GstStructure* param =
         gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
@@ -53,9 +54,9 @@ GstStructure* new_result_structure(const Result& r) {
   for (const auto& g : r.regions) {
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);
-    GstStructure* s =
-        gst_structure_new("region", "x", G_TYPE_INT, g.x, "y", G_TYPE_INT, g.y, "w", G_TYPE_INT, g.width, "h",
-                          G_TYPE_INT, g.height, "score", G_TYPE_DOUBLE, (gdouble)g.score, NULL);
+    GstStructure* s = gst_structure_new("region", "x", G_TYPE_INT, g.box.x, "y", G_TYPE_INT, g.box.y, "w",
+                                        G_TYPE_INT, g.box.width, "h", G_TYPE_INT, g.box.height, "score",
+                                        G_TYPE_DOUBLE, (gdouble)g.score, NULL);
     gst_value_set_structure(&v, s);
     gst_structure_free(s);
     gst_value_array_append_and_take_value(&regions, &v);

@@ -45,10 +45,10 @@ std::string json_line(const Result& r) {
   nlohmann::ordered_json regions = nlohmann::ordered_json::array();
   for (const Region& g : r.regions) {
     nlohmann::ordered_json o;
-    o["x"] = g.x;
-    o["y"] = g.y;
-    o["w"] = g.width;
-    o["h"] = g.height;
+    o["x"] = g.box.x;
+    o["y"] = g.box.y;
+    o["w"] = g.box.width;
+    o["h"] = g.box.height;
     if (std::isfinite(g.score))
       o["score"] = short_float(g.score);
     else

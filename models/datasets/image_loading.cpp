@@ -38,7 +38,7 @@ cv::Mat pillow_resize(const cv::Mat& image, int size) {
     throw std::invalid_argument("pillow_resize: expects an 8-bit grey or RGB image");
   if (image.rows == size && image.cols == size) return image.clone();
   const int c = image.channels();
-  Image8View view;
+  ImageView view;
   view.data = image.data;
   view.width = image.cols;
   view.height = image.rows;

@@ -52,7 +52,7 @@ at::Tensor VaeReconstructor::reconstruct(const at::Tensor& x) {
 
 at::Tensor preprocess_rgb(const cv::Mat& rgb, int resize, int crop) {
   if (rgb.type() != CV_8UC3 || rgb.empty()) throw std::invalid_argument("preprocess_rgb: 8-bit RGB expected");
-  Image8View view;
+  ImageView view;
   view.data = rgb.data;
   view.width = rgb.cols;
   view.height = rgb.rows;

@@ -33,7 +33,8 @@ std::vector<ScoredImage> EngineScorer::score(const std::vector<cv::Mat>& images,
   for (size_t i = 0; i < images.size(); ++i) {
     const cv::Mat& m = images[i];
     if (m.type() != CV_8UC3) throw std::invalid_argument("EngineScorer: images must be 8-bit RGB");
-    requests[i].frame = FrameView{m.data, m.cols, m.rows, static_cast<int64_t>(m.step), 3, {0, 1, 2}};
+    requests[i].frame =
+        decodiff::color_view(m.data, m.cols, m.rows, static_cast<int64_t>(m.step), 3, 0, 1, 2);
     requests[i].class_id = class_ids[i];
     ids[i] = class_ids[i];
   }

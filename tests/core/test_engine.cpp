@@ -85,12 +85,12 @@ TEST_F(EngineParity, InspectFrameEqualsTensorPath) {
   auto rgb = (at::rand({48, 80, 3}) * 255).to(at::kByte);
   auto bgrx = at::cat({rgb.flip(2), at::full({48, 80, 1}, 255, at::kByte)}, 2).contiguous();
   InspectRequest req;
-  req.frame = FrameView{bgrx.data_ptr<uint8_t>(), 80, 48, 80 * 4, 4, {2, 1, 0}};
+  req.frame = decodiff::color_view(bgrx.data_ptr<uint8_t>(), 80, 48, 80 * 4, 4, 2, 1, 0);
   req.class_id = 1;
   auto results = engine().inspect({req});
   ASSERT_EQ(results.size(), 1u);
   // The same pixels as packed RGB through the exact Pillow port, then the tensor path.
-  Image8View view;
+  ImageView view;
   view.data = rgb.data_ptr<uint8_t>();
   view.width = 80;
   view.height = 48;
@@ -116,13 +116,13 @@ TEST_F(EngineParity, InspectFrameEqualsTensorPath) {
 TEST_F(EngineParity, RoiIsInspectedAndMappedBack) {
   auto frame = (at::rand({60, 90, 3}) * 255).to(at::kByte).contiguous();
   InspectRequest req;
-  req.frame = FrameView{frame.data_ptr<uint8_t>(), 90, 60, 90 * 3, 3, {0, 1, 2}};
-  req.roi = Roi{10, 5, 72, 50};
+  req.frame = decodiff::color_view(frame.data_ptr<uint8_t>(), 90, 60, 90 * 3, 3, 0, 1, 2);
+  req.roi = Rect{10, 5, 72, 50};
   auto res = engine().inspect({req})[0];
   EXPECT_EQ(res.frame_map.sizes(), (at::IntArrayRef{50, 72}));
   EXPECT_EQ(res.inspected.x, 10);
   EXPECT_EQ(res.crop_in_frame.x, 14);
-  req.roi = Roi{50, 5, 72, 50};
+  req.roi = Rect{50, 5, 72, 50};
   EXPECT_THROW(engine().inspect({req}), std::invalid_argument);
 }
 
@@ -241,7 +241,7 @@ TEST(EngineDevices, CudaGraphsAndPinnedCopiesMatchEager) {
       std::vector<uint8_t> pixels(48 * 40 * 3);
       for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 37) % 251);
       InspectRequest r;
-      r.frame = FrameView{pixels.data(), 48, 40, 48 * 3, 3, {0, 1, 2}};
+      r.frame = decodiff::color_view(pixels.data(), 48, 40, 48 * 3, 3, 0, 1, 2);
       auto ra = eager->inspect({r});
       auto rb = fast->inspect({r});
       // The GPU picks the channels and resizes on the device (a float emulation of
@@ -252,7 +252,7 @@ TEST(EngineDevices, CudaGraphsAndPinnedCopiesMatchEager) {
         std::vector<uint8_t> quad(48 * 40 * 4);
         for (int i = 0; i < 48 * 40; ++i)
           for (int c = 0; c < 3; ++c) quad[i * 4 + 2 - c] = pixels[i * 3 + c];
-        bgrx.frame = FrameView{quad.data(), 48, 40, 48 * 4, 4, {2, 1, 0}};
+        bgrx.frame = decodiff::color_view(quad.data(), 48, 40, 48 * 4, 4, 2, 1, 0);
         const float cpu_score = cpu->inspect({r})[0].score;
         EXPECT_NEAR(ra[0].score, cpu_score, 0.02) << label;
         EXPECT_NEAR(eager->inspect({bgrx})[0].score, cpu_score, 0.02) << label << " BGRx";

@@ -27,8 +27,8 @@ TEST(PillowBicubic, MatchesPillowWithinOneLevel) {
   }
 }
 
-Image8View hwc_view(const at::Tensor& hwc, int pixel_stride = 3) {
-  Image8View v;
+ImageView hwc_view(const at::Tensor& hwc, int pixel_stride = 3) {
+  ImageView v;
   v.data = hwc.data_ptr<uint8_t>();
   v.height = static_cast<int>(hwc.size(0));
   v.width = static_cast<int>(hwc.size(1));
@@ -81,7 +81,7 @@ TEST(PillowResizeExact, RegionsSingleChannelsAndIdentity) {
   // Same size: a copy.
   EXPECT_TRUE(as_tensor(pillow_resize_bicubic(hwc_view(src), 640, 480), 480, 640, 3).equal(src));
   // Bad input: one clear exception.
-  Image8View bad = hwc_view(src);
+  ImageView bad = hwc_view(src);
   bad.row_stride = 10;
   EXPECT_THROW(pillow_resize_bicubic(bad, 72, 72), std::invalid_argument);
   EXPECT_THROW(pillow_resize_bicubic(hwc_view(src), 0, 72), std::invalid_argument);

@@ -68,7 +68,7 @@ std::shared_ptr<decodiff::Engine> reference_engine() {
 }
 
 decodiff::InspectResult reference(const std::vector<uint8_t>& rgb, int w, int h, int class_id = 0,
-                                  decodiff::Roi roi = {}) {
+                                  decodiff::Rect roi = {}) {
   decodiff::InspectRequest rq;
   rq.frame.data = rgb.data();
   rq.frame.width = w;
@@ -465,7 +465,7 @@ TEST(Meta, RoiIsInspectedAndMappedBackToFrameCoordinates) {
   GstBuffer* out = gst_harness_pull(h);
   GstDecodiffMeta* meta = gst_buffer_get_decodiff_meta(out);
   ASSERT_NE(meta, nullptr);
-  auto ref = reference(rgb, 160, 120, 0, decodiff::Roi{40, 20, 90, 80});
+  auto ref = reference(rgb, 160, 120, 0, decodiff::Rect{40, 20, 90, 80});
   EXPECT_EQ(meta->score, ref.score);
   expect_map_equals(meta, ref);
   EXPECT_GE(meta->map_frame_x, 40);

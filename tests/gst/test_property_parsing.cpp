@@ -7,13 +7,13 @@
 #include <climits>
 #include <string>
 
+using decodiff::Rect;
 using decodiff::gst::parse_class;
 using decodiff::gst::parse_device;
 using decodiff::gst::parse_integer;
 using decodiff::gst::parse_precision;
 using decodiff::gst::parse_roi;
 using decodiff::gst::roi_fit_error;
-using decodiff::gst::RoiSetting;
 
 namespace {
 
@@ -57,7 +57,7 @@ TEST(ParseInteger, OutOfRangeNeverWraps) {
 TEST(ParseRoi, EmptyIsTheWholeFrame) {
   auto r = parse_roi("");
   ASSERT_TRUE(r.ok());
-  EXPECT_TRUE(r.value.whole_frame());
+  EXPECT_TRUE(r.value.empty());
 }
 
 TEST(ParseRoi, FourIntegersWithOptionalSpaces) {
@@ -67,7 +67,7 @@ TEST(ParseRoi, FourIntegersWithOptionalSpaces) {
   EXPECT_EQ(r.value.y, 50);
   EXPECT_EQ(r.value.width, 400);
   EXPECT_EQ(r.value.height, 300);
-  EXPECT_FALSE(r.value.whole_frame());
+  EXPECT_FALSE(r.value.empty());
   r = parse_roi(" 1 , 2 ,\t3, 4 ");
   ASSERT_TRUE(r.ok()) << r.error;
   EXPECT_EQ(r.value.x + r.value.y + r.value.width + r.value.height, 10);
@@ -116,17 +116,17 @@ TEST(ParseRoi, MalformedValuesGiveOneLineNamingTheField) {
 }
 
 TEST(RoiFit, ChecksBothEdgesWithoutOverflow) {
-  EXPECT_EQ(roi_fit_error(RoiSetting{}, 96, 80), "");
-  EXPECT_EQ(roi_fit_error(RoiSetting{0, 0, 96, 80}, 96, 80), "");
-  EXPECT_EQ(roi_fit_error(RoiSetting{50, 50, 60, 60}, 96, 80),
+  EXPECT_EQ(roi_fit_error(Rect{}, 96, 80), "");
+  EXPECT_EQ(roi_fit_error(Rect{0, 0, 96, 80}, 96, 80), "");
+  EXPECT_EQ(roi_fit_error(Rect{50, 50, 60, 60}, 96, 80),
             "roi 50,50,60,60 does not fit in the 96x80 frame (x + width = 110, y + height = 110)");
-  EXPECT_NE(roi_fit_error(RoiSetting{0, 0, 97, 80}, 96, 80), "");
-  EXPECT_NE(roi_fit_error(RoiSetting{0, 1, 96, 80}, 96, 80), "");
+  EXPECT_NE(roi_fit_error(Rect{0, 0, 97, 80}, 96, 80), "");
+  EXPECT_NE(roi_fit_error(Rect{0, 1, 96, 80}, 96, 80), "");
   // int arithmetic would wrap x + width to a negative number and pass
   EXPECT_EQ(
-      roi_fit_error(RoiSetting{150, 0, INT_MAX, 10}, 320, 240),
+      roi_fit_error(Rect{150, 0, INT_MAX, 10}, 320, 240),
       "roi 150,0,2147483647,10 does not fit in the 320x240 frame (x + width = 2147483797, y + height = 10)");
-  EXPECT_NE(roi_fit_error(RoiSetting{INT_MAX, 0, 10, 10}, 320, 240), "");
+  EXPECT_NE(roi_fit_error(Rect{INT_MAX, 0, 10, 10}, 320, 240), "");
 }
 
 TEST(ParseClass, NamesAndIds) {

@@ -270,7 +270,8 @@ int main(int argc, char** argv) {
     const auto frames = make_frames(frames_per_round, width, height);
     std::vector<InspectRequest> requests(frames.size());
     for (size_t i = 0; i < frames.size(); ++i) {
-      requests[i].frame = FrameView{frames[i].data(), width, height, int64_t(width) * 3, 3, {0, 1, 2}};
+      requests[i].frame =
+          decodiff::color_view(frames[i].data(), width, height, int64_t(width) * 3, 3, 0, 1, 2);
       requests[i].class_id = class_id;
     }
     InspectOptions io;

@@ -90,7 +90,7 @@ nlohmann::json run_case(Engine& engine, const BenchCase& c,
   auto frames = (at::rand({c.batch, fh, fw, 3}) * 255).to(at::kByte).contiguous();
   std::vector<InspectRequest> requests(c.batch);
   for (int b = 0; b < c.batch; ++b) {
-    requests[b].frame = FrameView{frames[b].data_ptr<uint8_t>(), fw, fh, int64_t{fw} * 3, 3, {0, 1, 2}};
+    requests[b].frame = decodiff::color_view(frames[b].data_ptr<uint8_t>(), fw, fh, int64_t{fw} * 3);
     requests[b].class_id = b % static_cast<int>(cfg.classes.size());
   }
   auto ids = at::arange(c.batch, at::kLong).remainder(static_cast<int64_t>(cfg.classes.size())).to(dev);

@@ -52,7 +52,8 @@ int run(const Args& a) {
     if (bgr.empty())
       throw std::invalid_argument(a.image + ": cannot read the image (missing file or unknown format)");
     InspectRequest req;
-    req.frame = FrameView{bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, {2, 1, 0}};
+    req.frame =
+        decodiff::color_view(bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, 2, 1, 0);
     req.class_id = class_id;
     input = engine->preprocess({req});
   }

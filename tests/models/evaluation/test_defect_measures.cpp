@@ -164,7 +164,7 @@ TEST(CodecCheck, PreprocessingAndReconstructionAreTheEngines) {
   cv::Mat rgb(90, 80, CV_8UC3);
   cv::randu(rgb, 0, 255);
   decodiff::InspectRequest req;
-  req.frame = decodiff::FrameView{rgb.data, rgb.cols, rgb.rows, static_cast<int64_t>(rgb.step), 3, {0, 1, 2}};
+  req.frame = decodiff::color_view(rgb.data, rgb.cols, rgb.rows, static_cast<int64_t>(rgb.step), 3, 0, 1, 2);
   c10::InferenceMode guard;
   const at::Tensor input = engine->preprocess({req});
   const at::Tensor mine = ev::preprocess_rgb(rgb, cfg.input.resize, cfg.input.crop);

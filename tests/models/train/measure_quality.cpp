@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     for (const auto& s : index.test) {
       cv::Mat bgr = cv::imread(s.image, cv::IMREAD_COLOR);
       InspectRequest req;
-      req.frame = FrameView{bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, {2, 1, 0}};
+      req.frame =
+          decodiff::color_view(bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, 2, 1, 0);
       req.class_id = s.class_id;
       auto r = engine->inspect({req})[0];
       cv::Mat mask = data::load_mask(s.mask, s.image, cfg.input.resize, cfg.input.crop);
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     }
     std::cerr << "\n";
     std::cout << "{\"images\": " << scores.size() << ", \"image_auroc\": " << metrics::auroc(scores, labels)
-              << ", \"pixel_auroc\": " << metrics::auroc(pixel_scores, pixel_labels) << ", \"per_class_image_auroc\": {";
+              << ", \"pixel_auroc\": " << metrics::auroc(pixel_scores, pixel_labels)
+              << ", \"per_class_image_auroc\": {";
     bool first = true;
     for (const auto& [c, v] : per_class) {
       std::cout << (first ? "" : ", ") << "\"" << c << "\": " << metrics::auroc(v.first, v.second);

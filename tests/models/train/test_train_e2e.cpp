@@ -15,11 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "../../common/temp_dir.h"
 #include "dataset_index.h"
 #include "engine.h"
 #include "model_file.h"
 #include "synth_dataset.h"
-#include "../../common/temp_dir.h"
 #include "trainer.h"
 
 using namespace decodiff;
@@ -139,7 +139,8 @@ TEST_F(TrainEndToEnd, LossFallsAndTheModelDetectsDefects) {
     cv::Mat bgr = cv::imread(s.image, cv::IMREAD_COLOR);
     ASSERT_FALSE(bgr.empty());
     InspectRequest req;
-    req.frame = FrameView{bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, {2, 1, 0}};
+    req.frame =
+        decodiff::color_view(bgr.data, bgr.cols, bgr.rows, static_cast<int64_t>(bgr.step), 3, 2, 1, 0);
     req.class_id = s.class_id;
     const double score = engine->inspect({req})[0].score;
     (s.anomalous ? bad : good) += score;

@@ -1,0 +1,373 @@
+#include "inspect_session.h"
+
+#include <chrono>
+#include <stdexcept>
+
+#include "decodiffmeta.h"
+#include "error_text.h"
+#include "inspection_hook.h"
+#include "overlay.h"
+#include "property_parsing.h"
+#include "result_publishing.h"
+
+GST_DEBUG_CATEGORY_EXTERN(gst_decodiff_inspect_debug);
+#define GST_CAT_DEFAULT gst_decodiff_inspect_debug
+
+namespace decodiff::gst {
+namespace {
+
+constexpr double kFallbackThreshold = 0.5;
+
+// Every text setting, checked at once: all malformed values in one line
+// ("" when all are fine).
+std::string invalid_settings(const StartSettings& s, Parsed<Rect>& roi, Parsed<std::string>& device,
+                             Parsed<std::string>& precision) {
+  std::string invalid;
+  auto note = [&invalid](const std::string& problem) {
+    if (!problem.empty()) invalid += (invalid.empty() ? "" : "; ") + problem;
+  };
+  roi = parse_roi(s.roi);
+  note(roi.error);
+  device = parse_device(s.device);
+  note(device.error);
+  precision = parse_precision(s.precision);
+  note(precision.error);
+  if (!s.class_name.empty()) note(parse_class(s.class_name).error);
+  return invalid;
+}
+
+}  // namespace
+
+InspectSession::InspectSession(GstElement* element, const StartSettings& settings,
+                               RuntimeSettingsSource runtime)
+    : element_(element), settings_(settings), runtime_(std::move(runtime)) {}
+
+InspectSession::~InspectSession() {
+  scheduler_.reset();  // the worker first: it may be publishing
+  held_.clear();
+}
+
+std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const StartSettings& settings,
+                                                      RuntimeSettingsSource runtime) {
+  GstElement* self = element;
+  if (settings.model.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                      ("No model: set the \"model\" property to a .safetensors model file"), (NULL));
+    return nullptr;
+  }
+  Parsed<Rect> roi;
+  Parsed<std::string> device, precision;
+  const std::string invalid = invalid_settings(settings, roi, device, precision);
+  if (!invalid.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid settings: %s", invalid.c_str()), (NULL));
+    return nullptr;
+  }
+  std::unique_ptr<InspectSession> session(new InspectSession(element, settings, std::move(runtime)));
+  session->roi_setting_ = roi.value;
+
+  InspectorOptions options;
+  options.model = settings.model;
+  options.device = device.value;
+  options.precision = precision.value;
+  options.instance_id = settings.model_instance_id;
+  bool loaded = false;
+  try {
+    session->inspector_ = Inspector::open(options, &loaded);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Cannot load model %s on device %s: %s", options.model.c_str(), options.device.c_str(),
+                       error_text(e).c_str()),
+                      (NULL));
+    return nullptr;
+  }
+  if (loaded) {
+    GST_INFO_OBJECT(self, "loaded model %s on %s", options.model.c_str(),
+                    session->inspector_->device_name().c_str());
+    for (const std::string& warning : session->inspector_->load_warnings())
+      GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ, ("%s", warning.c_str()), (NULL));
+  } else {
+    GST_INFO_OBJECT(self, "sharing the engine of model-instance-id %s", options.instance_id.c_str());
+  }
+
+  const std::string& klass = settings.class_name;
+  try {
+    session->class_id_ = klass.empty() ? 0 : session->inspector_->resolve_class(klass);
+    session->class_name_ = session->inspector_->class_name(session->class_id_);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Unknown class \"%s\": %s", klass.c_str(), e.what()),
+                      (NULL));
+    return nullptr;
+  }
+  try {
+    session->inspector_->check_steps(settings.steps);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid steps %d: %s", settings.steps, e.what()), (NULL));
+    return nullptr;
+  }
+  session->calibrated_threshold_ =
+      session->inspector_->calibrated_threshold(session->class_id_).value_or(kFallbackThreshold);
+  if (!settings.results_location.empty()) {
+    try {
+      session->results_.open(settings.results_location);
+    } catch (const std::exception& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.what()), (NULL));
+      return nullptr;
+    }
+  }
+  const bool live = settings.mode == GST_DECODIFF_MODE_LIVE;
+  GST_INFO_OBJECT(self, "class %s (%d), steps %d, calibrated threshold %.4f, mode %s",
+                  session->class_name_.c_str(), session->class_id_, settings.steps,
+                  session->calibrated_threshold_, live ? "live" : "sync");
+
+  InspectSession* s = session.get();
+  SchedulerCallbacks callbacks;
+  callbacks.inspect = [s](const std::vector<FrameTicket>& frames) { return s->inspect(frames); };
+  callbacks.decide = [s](Inspection&& inspection, const FrameTicket& frame) {
+    return s->decide(std::move(inspection), frame);
+  };
+  callbacks.publish = [s](const Result& result) { return s->publish(result); };
+  callbacks.on_error = [element](const std::string& message) {
+    GST_ELEMENT_ERROR(element, STREAM, FAILED, ("inspection failed: %s", message.c_str()), (NULL));
+  };
+  session->scheduler_ = std::make_unique<InspectionScheduler>(
+      live ? SchedulingMode::kLive : SchedulingMode::kSync, settings.batch_size, std::move(callbacks));
+  return session;
+}
+
+bool InspectSession::set_format(const GstVideoInfo& info) {
+  GstElement* self = element_;
+  try {
+    format_ = std::make_shared<const FrameFormat>(info);
+  } catch (const std::exception& e) {
+    format_.reset();
+    GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", e.what()), (NULL));
+    return false;
+  }
+  const int w = format_->width(), h = format_->height();
+  const std::string misfit = roi_fit_error(roi_setting_, w, h);
+  if (!misfit.empty()) {
+    // upstream retries the caps several times: one error is enough
+    if (!roi_error_posted_) GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", misfit.c_str()), (NULL));
+    roi_error_posted_ = true;
+    format_.reset();
+    return false;
+  }
+  roi_ = roi_setting_;
+  if (GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0)
+    frame_duration_ =
+        gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&info), GST_VIDEO_INFO_FPS_N(&info));
+  else
+    frame_duration_ = GST_CLOCK_TIME_NONE;
+  GST_DEBUG_OBJECT(self, "negotiated %s %dx%d", gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)), w,
+                   h);
+  return true;
+}
+
+bool InspectSession::failed() const { return scheduler_->failed(); }
+
+GstClockTime InspectSession::added_latency() const {
+  const RuntimeSettings rt = runtime_();
+  const GstClockTime frame = GST_CLOCK_TIME_IS_VALID(frame_duration_) ? frame_duration_ : 0;
+  if (settings_.mode == GST_DECODIFF_MODE_LIVE) return frame;
+  return static_cast<GstClockTime>(latency_.median_ms() * GST_MSECOND) +
+         frame * static_cast<guint64>(settings_.batch_size - 1) * rt.interval;
+}
+
+/* A frame painted by another decodiffinspect upstream would be inspected
+ * with that element's heatmap on it: warned once per start (docs/element.md,
+ * "Several elements in a row"). */
+void InspectSession::warn_if_painted_upstream(GstBuffer* input) {
+  if (chain_warned_) return;
+  gpointer iter = NULL;
+  while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(input, &iter)) {
+    if (!m->painted) continue;
+    const char* other = m->producer ? m->producer : "(unnamed)";
+    const char* name = settings_.element_name.c_str();
+    GST_ELEMENT_WARNING(element_, STREAM, FORMAT,
+                        ("decodiffinspect \"%s\" receives frames painted by decodiffinspect \"%s\" (its "
+                         "overlay is on the pixels): \"%s\" inspects the painted pixels, so its scores are "
+                         "wrong. Set overlay=none on \"%s\" (its results stay in the metas)",
+                         name, other, name, other),
+                        (NULL));
+    chain_warned_ = true;
+    return;
+  }
+}
+
+uint64_t InspectSession::arrive(GstBuffer* input) {
+  warn_if_painted_upstream(input);
+  return next_frame_++;
+}
+
+GstFlowReturn InspectSession::submit(GstBuffer* buffer, uint64_t number) {
+  if (scheduler_->failed() || !format_) {  // an error was posted (lost results, failed inspections, caps)
+    gst_buffer_unref(buffer);
+    return GST_FLOW_ERROR;
+  }
+  const RuntimeSettings rt = runtime_();
+  FrameTicket ticket;
+  ticket.number = number;
+  ticket.pts = GST_BUFFER_PTS(buffer);
+  ticket.due = number % rt.interval == 0;
+
+  auto frame = std::make_unique<MappedFrame>(buffer, format_, rt.overlay != GST_DECODIFF_OVERLAY_NONE);
+  if (scheduler_->wants_pixels(ticket.due)) {
+    ticket.pixels = frame->pixels();
+    if (!ticket.pixels.data && scheduler_->mode() == SchedulingMode::kSync) {
+      GST_ELEMENT_ERROR(element_, STREAM, FAILED,
+                        ("inspection failed: cannot map frame %" G_GUINT64_FORMAT " for reading", number),
+                        (NULL));
+      return GST_FLOW_ERROR;
+    }
+  }
+  held_.push_back(std::move(frame));
+  const std::chrono::nanoseconds wait(GST_CLOCK_TIME_IS_VALID(frame_duration_) ? frame_duration_ : 0);
+  if (!scheduler_->submit(ticket, wait)) {
+    // live: the frame was not taken; sync: it stays held until stop() or a flush
+    if (scheduler_->mode() == SchedulingMode::kLive) held_.pop_back();
+    return GST_FLOW_ERROR;
+  }
+  return GST_FLOW_OK;
+}
+
+GstFlowReturn InspectSession::flush() { return scheduler_->flush() ? GST_FLOW_OK : GST_FLOW_ERROR; }
+
+void InspectSession::discard() {
+  scheduler_->discard();
+  held_.clear();
+}
+
+GstBuffer* InspectSession::next_output() {
+  std::optional<Decision> decision = scheduler_->pop();
+  if (!decision) return nullptr;
+  std::unique_ptr<MappedFrame> frame = std::move(held_.front());
+  held_.pop_front();
+  return decorate(std::move(frame), *decision);
+}
+
+/* Attaches the result's metas to the buffer and draws the overlay. */
+GstBuffer* InspectSession::decorate(std::unique_ptr<MappedFrame> frame, const Decision& decision) {
+  const std::shared_ptr<const Result>& r = decision.result;
+  const RuntimeSettings rt = runtime_();
+  bool painted = false;
+  if (r && rt.overlay != GST_DECODIFF_OVERLAY_NONE) {
+    const OverlayKind kind =
+        rt.overlay == GST_DECODIFF_OVERLAY_HEATMAP ? OverlayKind::kHeatmap : OverlayKind::kContour;
+    const bool stale = r->frame_number != decision.number;
+    const float alpha = static_cast<float>(rt.overlay_alpha);
+    painted =
+        frame->paint([&](const MutableImageView& canvas) { draw_overlay(canvas, *r, kind, alpha, stale); });
+    if (!painted)
+      GST_WARNING_OBJECT(element_, "cannot map frame %" G_GUINT64_FORMAT " for writing; no overlay",
+                         (guint64)decision.number);
+  }
+  GstBuffer* buffer = gst_buffer_make_writable(frame->release());
+  if (!r) return buffer;  // live mode before the first inspection completes
+  GstDecodiffMeta* meta = attach_result_metas(buffer, *r, decision.number, settings_.element_name);
+  meta->painted = painted;
+  return buffer;
+}
+
+std::vector<Inspection> InspectSession::inspect(const std::vector<FrameTicket>& frames) {
+  std::vector<ImageView> views;
+  views.reserve(frames.size());
+  for (const FrameTicket& f : frames) views.push_back(f.pixels);
+  std::vector<Inspection> inspections;
+  try {
+    inspections = inspector_->inspect(views, class_id_, roi_, settings_.steps);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(error_text(e));  // one line, without LibTorch's backtrace
+  }
+  if (latency_.record(inspections.empty() ? 0.0 : inspections.front().latency_ms))
+    gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
+  for (size_t i = 0; i < inspections.size(); ++i) run_inspection_hook(inspections[i], frames[i].number);
+  return inspections;
+}
+
+/* The element's verdict on one inspected frame (any thread). */
+std::shared_ptr<const Result> InspectSession::decide(Inspection&& inspection, const FrameTicket& frame) {
+  const RuntimeSettings rt = runtime_();
+  auto result = std::make_shared<Result>();
+  result->inspection = std::move(inspection);
+  result->class_name = class_name_;
+  result->frame_number = frame.number;
+  result->pts = frame.pts;
+  result->frame_width = frame.pixels.width;
+  result->frame_height = frame.pixels.height;
+  gst::decide(*result, static_cast<float>(rt.threshold >= 0 ? rt.threshold : calibrated_threshold_));
+  return result;
+}
+
+/* The JSONL line and bus message of one result (any thread, one at a time).
+ * False when an error was posted and the stream must stop: the results could
+ * not be written, or too many inspections in a row failed. */
+bool InspectSession::publish(const Result& r) {
+  const RuntimeSettings rt = runtime_();
+  GST_LOG_OBJECT(element_,
+                 "frame %" G_GUINT64_FORMAT " score %.4f anomalous %d regions %zu latency %.1f ms%s%s",
+                 (guint64)r.frame_number, r.inspection.score, r.anomalous, r.regions.size(),
+                 r.inspection.latency_ms, r.error.empty() ? "" : " error: ", r.error.c_str());
+  if (results_.is_open()) {
+    try {
+      results_.write(r);
+    } catch (const std::exception& e) {
+      GST_ELEMENT_ERROR(element_, RESOURCE, WRITE, ("%s", e.what()), (NULL));
+      return false;
+    }
+  }
+  const bool keep_going = account(r);
+  const bool post =
+      rt.message == GST_DECODIFF_MESSAGE_ALL || (rt.message == GST_DECODIFF_MESSAGE_ANOMALIES && r.anomalous);
+  if (post)
+    gst_element_post_message(element_,
+                             gst_message_new_element(GST_OBJECT(element_), new_result_structure(r)));
+  return keep_going;
+}
+
+/* The fail-safe policy for one inspected frame (docs/element.md, "Errors"):
+ * a failed inspection posts a warning; `max-consecutive-errors` of them in a
+ * row post an error. False when the stream must stop. */
+bool InspectSession::account(const Result& r) {
+  if (r.error.empty()) {
+    consecutive_errors_ = 0;
+    return true;
+  }
+  const guint limit = runtime_().max_consecutive_errors;
+  const guint in_a_row = ++consecutive_errors_;
+  GST_ELEMENT_WARNING(
+      element_, STREAM, FAILED,
+      ("Inspection of frame %" G_GUINT64_FORMAT " failed: %s; the frame is reported anomalous "
+       "(%u in a row)",
+       (guint64)r.frame_number, r.error.c_str(), in_a_row),
+      (NULL));
+  if (limit == 0 || in_a_row < limit) return true;
+  GST_ELEMENT_ERROR(
+      element_, STREAM, FAILED,
+      ("%u inspections in a row failed (last: frame %" G_GUINT64_FORMAT ", %s): the model or the "
+       "device gives no usable results; stopping (max-consecutive-errors=%u)",
+       in_a_row, (guint64)r.frame_number, r.error.c_str(), limit),
+      (NULL));
+  return false;
+}
+
+bool InspectSession::sync_results() {
+  try {
+    results_.sync();
+    return true;
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(element_, RESOURCE, WRITE, ("%s", e.what()), (NULL));
+    return false;
+  }
+}
+
+bool InspectSession::close_results() {
+  try {
+    results_.close();
+    return true;
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(element_, RESOURCE, CLOSE, ("%s", e.what()), (NULL));
+    return false;
+  }
+}
+
+}  // namespace decodiff::gst

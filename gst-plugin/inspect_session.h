@@ -1,0 +1,89 @@
+// decodiffinspect between start() and stop(): the loaded model, the
+// negotiated format, the scheduler and where the results go. The GObject
+// code (gstdecodiffinspect.cpp) creates one at start() and forwards its
+// vfuncs here; every problem is posted on `element` as one GStreamer error.
+#pragma once
+
+#include <gst/video/video.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "element_settings.h"
+#include "inspection_scheduler.h"
+#include "inspector.h"
+#include "latency_tracker.h"
+#include "mapped_frame.h"
+#include "results_file.h"
+
+namespace decodiff::gst {
+
+class InspectSession {
+ public:
+  using RuntimeSettingsSource = std::function<RuntimeSettings()>;
+
+  // Checks every setting (one error names all malformed ones), loads the
+  // model (or shares another element's engine), resolves the class and the
+  // steps and opens the results file. Null, with one error posted, when any
+  // of that fails.
+  static std::unique_ptr<InspectSession> start(GstElement* element, const StartSettings& settings,
+                                               RuntimeSettingsSource runtime);
+  ~InspectSession();  // stops the live worker; drops the frames still held
+
+  // The negotiated caps: the format must be readable and the roi must fit.
+  bool set_format(const GstVideoInfo& info);
+  // A buffer arrives (before QoS may drop it): its frame number. Warns once
+  // when another decodiffinspect has painted it.
+  uint64_t arrive(GstBuffer* input);
+  // Takes a buffer (one reference) that the base class has let through.
+  GstFlowReturn submit(GstBuffer* buffer, uint64_t number);
+  // The next buffer whose result is decided, with its metas and overlay;
+  // null when none is.
+  GstBuffer* next_output();
+  // sync: inspects a partial batch, so that every held buffer can leave.
+  GstFlowReturn flush();
+  // Drops every held buffer (a flushing seek).
+  void discard();
+  // The end of the stream: the results file is on the disk, or an error is posted.
+  bool sync_results();
+  // Closes the results file (stop()); false with an error posted when that fails.
+  bool close_results();
+  // True once an error was posted: further buffers are refused.
+  bool failed() const;
+  // What the element adds to the pipeline's latency (docs/element.md, "Timing").
+  GstClockTime added_latency() const;
+
+ private:
+  InspectSession(GstElement* element, const StartSettings& settings, RuntimeSettingsSource runtime);
+  std::vector<Inspection> inspect(const std::vector<FrameTicket>& frames);
+  std::shared_ptr<const Result> decide(Inspection&& inspection, const FrameTicket& frame);
+  bool publish(const Result& result);
+  bool account(const Result& result);
+  GstBuffer* decorate(std::unique_ptr<MappedFrame> frame, const Decision& decision);
+  void warn_if_painted_upstream(GstBuffer* buffer);
+
+  GstElement* element_;
+  const StartSettings settings_;
+  const RuntimeSettingsSource runtime_;
+  std::shared_ptr<Inspector> inspector_;
+  int class_id_ = 0;
+  std::string class_name_;
+  double calibrated_threshold_ = 0.5;
+  Rect roi_setting_;               // as parsed; empty = the whole frame
+  Rect roi_;                       // roi_setting_ checked against the negotiated caps
+  bool roi_error_posted_ = false;  // one error per start, however often caps are retried
+  bool chain_warned_ = false;      // painted input from another element: warned once
+  std::shared_ptr<const FrameFormat> format_;
+  GstClockTime frame_duration_ = GST_CLOCK_TIME_NONE;
+  uint64_t next_frame_ = 0;
+  unsigned consecutive_errors_ = 0;  // failed inspections in a row (publish(), one thread at a time)
+  LatencyTracker latency_;
+  ResultsFile results_;
+  std::deque<std::unique_ptr<MappedFrame>> held_;   // in arrival order, one per scheduler decision
+  std::unique_ptr<InspectionScheduler> scheduler_;  // last: its worker uses everything above
+};
+
+}  // namespace decodiff::gst
