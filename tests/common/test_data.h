@@ -21,9 +21,13 @@ inline std::string build_dir() {
   return dir ? dir : ".";
 }
 
-inline std::string golden_path(const std::string& name) { return source_dir() + "/tests/data/golden/" + name; }
+inline std::string golden_path(const std::string& name) {
+  return source_dir() + "/tests/fixtures/golden/" + name;
+}
 
-inline io::SafetensorsContent load_golden(const std::string& name) { return io::read_safetensors(golden_path(name)); }
+inline io::SafetensorsContent load_golden(const std::string& name) {
+  return io::read_safetensors(golden_path(name));
+}
 
 inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(at::kCPU).to(at::kDouble) - b.to(at::kCPU).to(at::kDouble)).abs().max().item<double>();

@@ -25,7 +25,7 @@ inline std::string build_dir() {
   return d ? d : ".";
 }
 
-inline std::string tiny_model() { return source_dir() + "/tests/data/golden/tiny_model.safetensors"; }
+inline std::string tiny_model() { return source_dir() + "/tests/fixtures/golden/tiny_model.safetensors"; }
 
 // A scratch file path unique to this test, in a temp folder of this process (removed at exit).
 inline std::string scratch(const std::string& name) {
@@ -37,10 +37,10 @@ inline std::string scratch(const std::string& name) {
   return dir.file(test + "." + name);
 }
 
-#define SKIP_WITHOUT_TINY_MODEL()                                                             \
-  do {                                                                                        \
-    if (!g_file_test(::decodiff::gst_test::tiny_model().c_str(), G_FILE_TEST_EXISTS))         \
-      GTEST_SKIP() << "tests/data/golden/tiny_model.safetensors is missing (see its README)"; \
+#define SKIP_WITHOUT_TINY_MODEL()                                                                 \
+  do {                                                                                            \
+    if (!g_file_test(::decodiff::gst_test::tiny_model().c_str(), G_FILE_TEST_EXISTS))             \
+      GTEST_SKIP() << "tests/fixtures/golden/tiny_model.safetensors is missing (see its README)"; \
   } while (0)
 
 // Deterministic RGB content: gradients plus a bright square whose position

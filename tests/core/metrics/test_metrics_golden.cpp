@@ -1,5 +1,5 @@
 // Agreement with scikit-learn / numpy / scipy and the MVTec AD official AUPRO
-// (tests/data/metrics/make_metrics_golden.py).
+// (tests/fixtures/metrics/make_metrics_golden.py).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -22,7 +22,7 @@ namespace {
 
 std::string data_dir() {
   const char* source = std::getenv("DECODIFF_SOURCE_DIR");
-  return std::string(source ? source : ".") + "/tests/data/metrics/";
+  return std::string(source ? source : ".") + "/tests/fixtures/metrics/";
 }
 
 const nlohmann::json& golden() {

@@ -1,6 +1,6 @@
 // Forward-pass behaviour of the networks: reference initialisation, the
 // single-token cross-attention shortcut, input checks, and parity with the
-// reference PyTorch outputs stored in tests/data/golden/tiny_*.safetensors.
+// reference PyTorch outputs stored in tests/fixtures/golden/tiny_*.safetensors.
 #include "io/safetensors.h"
 #include "nn/autoencoder_kl.h"
 #include "nn/spatial_transformer.h"
@@ -25,7 +25,7 @@ using decodiff::nn::testing::tiny_vae;
 
 std::string golden(const std::string& file) {
   const char* src = std::getenv("DECODIFF_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/tests/data/golden/" + file;
+  return std::string(src ? src : ".") + "/tests/fixtures/golden/" + file;
 }
 
 // Copies `prefix + name` tensors into the module's parameters; every parameter must be present with
