@@ -14,7 +14,7 @@ namespace decodiff::train {
 
 struct TrainOptions {
   // --- data (at least one of data_root / videos) ---
-  std::string data_root;                   // MVTec / VisA / folder layout (models/datasets/dataset_index.h)
+  std::string data_root;                   // MVTec / VisA / folder layout (data/datasets/dataset_index.h)
   std::vector<std::string> only_classes;   // restrict to these classes (empty: all)
   std::vector<std::string> videos;         // videos of normal production
   std::vector<std::string> video_classes;  // class name per video (default: the file's stem)

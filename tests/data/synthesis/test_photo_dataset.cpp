@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "../common/temp_dir.h"
+#include "../../common/temp_dir.h"
 #include "photo_dataset.h"
 #include "render_sample.h"
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "../common/temp_dir.h"
+#include "../../common/temp_dir.h"
 #include "synth_video.h"
 
 namespace data = decodiff::data;

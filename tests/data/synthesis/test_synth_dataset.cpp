@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "../common/temp_dir.h"
+#include "../../common/temp_dir.h"
 #include "render_sample.h"
 #include "synth_dataset.h"
 

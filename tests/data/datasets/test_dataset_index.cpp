@@ -1,4 +1,4 @@
-// Layout detection, class ids and clear errors of index_dataset; the text readers of models/datasets
+// Layout detection, class ids and clear errors of index_dataset; the text readers of data/datasets
 // (VisA split file, video ROI).
 #include <gtest/gtest.h>
 
