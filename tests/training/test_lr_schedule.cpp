@@ -1,4 +1,4 @@
-// The learning-rate schedule shaped to --max-minutes (models/train/lr_schedule.h).
+// The learning-rate schedule shaped to --max-minutes (training/lr_schedule.h).
 #include <gtest/gtest.h>
 
 #include <cmath>

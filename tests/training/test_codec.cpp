@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "../../common/temp_dir.h"
+#include "../common/temp_dir.h"
 #include "codec_file.h"
 #include "codec_mix.h"
 #include "codec_trainer.h"

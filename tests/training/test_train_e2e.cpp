@@ -19,7 +19,7 @@
 #include "engine.h"
 #include "model_file.h"
 #include "synth_dataset.h"
-#include "../../common/temp_dir.h"
+#include "../common/temp_dir.h"
 #include "trainer.h"
 
 using namespace decodiff;
