@@ -1,5 +1,5 @@
 // The evaluation logic with a stub scorer of known maps: the per-class numbers
-// must be exactly what core/metrics computes on the same maps, the table and the
+// must be exactly what evaluation/metrics computes on the same maps, the table and the
 // JSON must carry the same numbers, calibration must pick the documented
 // thresholds, and the pictures must come out.
 #include <gtest/gtest.h>

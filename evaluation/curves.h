@@ -1,5 +1,5 @@
 // Curve points for the plots (ROC, precision-recall, per-region overlap). The
-// numbers in the tables and the report come from core/metrics (exact); these
+// numbers in the tables and the report come from evaluation/metrics (exact); these
 // points only draw the pictures: exact for image scores, a 4096-bin histogram
 // of the map values for pixels (bounded memory, enough for a 1000 px plot).
 #pragma once

@@ -1,4 +1,4 @@
-// Codec fidelity and UNet selectivity (models/evaluation/defect_measures.h,
+// Codec fidelity and UNet selectivity (evaluation/defect_measures.h,
 // codec_check.h) on constructed cases whose answers are known.
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>

@@ -5,7 +5,7 @@
 // its map value is >= it.
 //  - "f1-optimal" (calibration data with anomalies): the thresholds that
 //    maximise F1 over the pooled images / pooled pixels of every class
-//    (core/metrics f1_max, exact).
+//    (evaluation/metrics f1_max, exact).
 //  - "normal-percentile" (only normal images): the q-th percentile (default
 //    99.5) of the normal images' scores / of their pixels' map values (numpy's
 //    linear method). Pixel values are sub-sampled with a fixed stride when the
