@@ -1,7 +1,7 @@
 // The seven numbers of the paper for one class (or the mean over classes),
 // accumulated image by image: image scores are kept (one float each), pixel
-// maps go into core's exact PixelCurveAccumulator (bounded memory), so a class
-// of any size is evaluated without holding its maps.
+// maps go into the metrics' exact PixelCurveAccumulator (bounded memory), so a
+// class of any size is evaluated without holding its maps.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Connected components of a binary mask with 8-connectivity (a 3x3 structuring
 // element, as scipy.ndimage.label(mask, np.ones((3, 3))) and skimage's
-// measure.label default for 2-D). Written by hand because core must not depend
+// measure.label default for 2-D). Written by hand because the metrics do not depend
 // on OpenCV.
 #pragma once
 
