@@ -1,7 +1,6 @@
 // Tiny MVTec-layout datasets written by the tests, and running the command-line tools.
 #pragma once
 
-#include <ftw.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <opencv2/core.hpp>
@@ -21,21 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "paths.h"
 #include "temp_dir.h"
 
 namespace eval_test {
 
 namespace fs = std::filesystem;
 
-// Recursive removal through libc: libtorch.so exports its own copy of
-// std::filesystem::remove_all, which crashes when it wins symbol resolution in a
-// torch-linked binary (observed with LibTorch 2.11).
-inline void remove_tree(const fs::path& root) {
-  nftw(
-      root.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return ::remove(path); }, 16,
-      FTW_DEPTH | FTW_PHYS);
-}
-
+using decodiff::testing::remove_tree;        // not std::filesystem::remove_all (see temp_dir.h)
 using TempDir = decodiff::testing::TempDir;  // a fresh folder, removed with its contents at the end
 
 struct WrittenImage {
@@ -127,10 +119,7 @@ inline CommandResult run_command(const std::string& command, const fs::path& scr
   return r;
 }
 
-inline std::string tool(const std::string& relative) {
-  const char* dir = std::getenv("DECODIFF_BUILD_DIR");
-  return std::string(dir ? dir : ".") + "/" + relative;
-}
+inline std::string tool(const std::string& relative) { return decodiff::testing::build_path(relative); }
 
 // The rows after the header of decodiff-eval's table (classes + mean, seven
 // percentages each, then the selectivity) equal report.json rounded to one

@@ -15,11 +15,12 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "../common/paths.h"
+#include "../common/temp_dir.h"
 #include "dataset_index.h"
 #include "engine.h"
 #include "model_file.h"
 #include "synth_dataset.h"
-#include "../common/temp_dir.h"
 #include "trainer.h"
 
 using namespace decodiff;
@@ -27,11 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string build_dir() {
-  const char* d = std::getenv("DECODIFF_BUILD_DIR");
-  return d ? d : ".";
-}
-std::string train_binary() { return build_dir() + "/tools/train/decodiff-train"; }
+std::string train_binary() { return decodiff::testing::build_path("tools/train/decodiff-train"); }
 
 // Per-epoch UNet losses of a JSONL log.
 std::vector<double> epoch_losses(const std::string& log) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../../common/paths.h"
 #include "metrics/classification.h"
 #include "metrics/connected_components.h"
 #include "metrics/pixel_curves.h"
@@ -20,10 +21,7 @@
 namespace decodiff::metrics {
 namespace {
 
-std::string data_dir() {
-  const char* source = std::getenv("DECODIFF_SOURCE_DIR");
-  return std::string(source ? source : ".") + "/tests/fixtures/metrics/";
-}
+std::string data_dir() { return decodiff::testing::fixture_path("metrics", ""); }
 
 const nlohmann::json& golden() {
   static const nlohmann::json data = [] {
