@@ -9,6 +9,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "imaging/heatmap.h"
+
 namespace decodiff::evaluation {
 namespace {
 
@@ -38,16 +40,6 @@ void write_or_throw(const std::string& path, const cv::Mat& m) {
 
 }  // namespace
 
-cv::Mat heatmap_overlay(const cv::Mat& rgb, const cv::Mat& map) {
-  cv::Mat u8;
-  map.convertTo(u8, CV_8U, 255.0);  // saturates outside [0, 1]
-  cv::Mat heat_bgr, heat_rgb, out;
-  cv::applyColorMap(u8, heat_bgr, cv::COLORMAP_JET);
-  cv::cvtColor(heat_bgr, heat_rgb, cv::COLOR_BGR2RGB);
-  cv::addWeighted(rgb, 0.5, heat_rgb, 0.5, 0.0, out);
-  return out;
-}
-
 cv::Mat render_panel(const PanelContent& c, double pixel_threshold, double image_threshold) {
   const int crop = c.input.cols;
   const int tile = std::max(crop, 256);
@@ -57,7 +49,8 @@ cv::Mat render_panel(const PanelContent& c, double pixel_threshold, double image
 
   cv::Mat gt;
   cv::cvtColor(c.mask * 255, gt, cv::COLOR_GRAY2RGB);
-  cv::Mat overlay = heatmap_overlay(c.input, c.map);
+  // JET blended 50/50 with the input, as the reference visualiser.
+  cv::Mat overlay = imaging::heatmap_overlay(c.input, c.map, 0.5);
   // Region predicted anomalous, drawn at tile resolution so that the outline stays thin.
   cv::Mat map_big;
   cv::resize(c.map, map_big, cv::Size(tile, tile), 0, 0, cv::INTER_LINEAR);

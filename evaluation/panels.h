@@ -24,9 +24,6 @@ struct PanelContent {
 // image_threshold < 0: not shown.
 cv::Mat render_panel(const PanelContent& content, double pixel_threshold, double image_threshold);
 
-// map [0,1] -> RGB JET heatmap blended 50/50 with rgb, as the reference visualiser.
-cv::Mat heatmap_overlay(const cv::Mat& rgb, const cv::Mat& map);
-
 // Stores the content (lossless PNG + raw float map) under `stem` + ".parts.png" /
 // ".map.f32" / ".json", so that panels can be drawn once the thresholds are known.
 void stash_panel(const std::string& stem, const PanelContent& content);
