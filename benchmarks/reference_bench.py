@@ -23,7 +23,7 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "data", "golden"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures", "golden"))
 
 import torch  # noqa: E402
 

@@ -6,19 +6,12 @@
 #include <climits>
 #include <cstdio>
 
+#include "imaging/heatmap.h"
+
 namespace decodiff::gst {
 namespace {
 
-const cv::Mat& jet_lut() {
-  static const cv::Mat lut = [] {
-    cv::Mat ramp(256, 1, CV_8UC1);
-    for (int i = 0; i < 256; ++i) ramp.at<uint8_t>(i) = static_cast<uint8_t>(i);
-    cv::Mat colored;
-    cv::applyColorMap(ramp, colored, cv::COLORMAP_JET);  // BGR
-    return colored;
-  }();
-  return lut;
-}
+const cv::Mat& jet_lut() { return imaging::jet_lut_bgr(); }  // the shared JET table, BGR
 
 cv::Scalar color(const MutableImageView& f, int r, int g, int b) {
   cv::Scalar s(255, 255, 255, 255);

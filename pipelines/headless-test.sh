@@ -6,7 +6,7 @@
 # the scores mean nothing, the pipeline works).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-MODEL="${1:-$_decodiff_root/tests/data/golden/tiny_model.safetensors}"; FRAMES="${2:-10}"
+MODEL="${1:-$_decodiff_root/tests/fixtures/golden/tiny_model.safetensors}"; FRAMES="${2:-10}"
 need_file "$MODEL" "model"
 exec gst-launch-1.0 -m \
   videotestsrc num-buffers="$FRAMES" pattern=ball ! video/x-raw,width=320,height=240,framerate=30/1 ! \

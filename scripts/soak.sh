@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 args=("$@")
-[[ " $* " == *" --model "* ]] || args+=(--model tests/data/golden/tiny_model.safetensors)
+[[ " $* " == *" --model "* ]] || args+=(--model tests/fixtures/golden/tiny_model.safetensors)
 nice -n "${SOAK_NICE:-10}" ninja -C build gst-plugin/libgstdecodiff.so tests/soak/decodiff-soak >/dev/null
 # One thread per inference, as on a loaded line machine, and no OpenMP spinning between frames.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"

@@ -13,6 +13,14 @@
 
 namespace decodiff::testing {
 
+// Removes a folder and everything in it. Not std::filesystem::remove_all: LibTorch exports its own
+// copy of it, which crashes when it wins the symbol lookup in a binary that links LibTorch.
+inline void remove_tree(const std::filesystem::path& root) {
+  ::nftw(
+      root.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
 class TempDir {
  public:
   explicit TempDir(const std::string& name) {
@@ -34,13 +42,6 @@ class TempDir {
   std::string file(const std::string& name) const { return (path_ / name).string(); }
 
  private:
-  // Not std::filesystem::remove_all: LibTorch exports its own copy of it, which crashes when it wins the
-  // symbol lookup in a binary that links LibTorch.
-  static void remove_tree(const std::filesystem::path& root) {
-    ::nftw(
-        root.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return std::remove(p); }, 16,
-        FTW_DEPTH | FTW_PHYS);
-  }
   std::filesystem::path path_;
   pid_t owner_ = ::getpid();
 };

@@ -1,5 +1,5 @@
 // Parity of the engine with the reference implementation (golden vectors of
-// tests/data/golden, made by running the reference code; see its README).
+// tests/fixtures/golden, made by running the reference code; see its README).
 #include <gtest/gtest.h>
 #include <torch/cuda.h>
 

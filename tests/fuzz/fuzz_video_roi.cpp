@@ -1,4 +1,4 @@
-// Fuzz target: decodiff-train's --video-roi parser (parse_roi, models/datasets/video_frames.h) on arbitrary
+// Fuzz target: decodiff-train's --video-roi parser (parse_roi, data/datasets/video_frames.h) on arbitrary
 // text. It may refuse the text only with std::invalid_argument; an accepted region is non-empty, starts in
 // the first quadrant, and its far corner is still an int (OpenCV computes x + w when it clips).
 #include <climits>

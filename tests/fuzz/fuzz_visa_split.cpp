@@ -1,4 +1,4 @@
-// Fuzz target: the VisA split-file reader (parse_visa_split, models/datasets/dataset_index.h) on arbitrary
+// Fuzz target: the VisA split-file reader (parse_visa_split, data/datasets/dataset_index.h) on arbitrary
 // text. It may refuse the text only with std::runtime_error; accepted rows keep the documented meaning.
 #include <cstddef>
 #include <cstdint>

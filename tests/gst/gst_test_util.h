@@ -11,21 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "../common/paths.h"
 #include "../common/temp_dir.h"
 
 namespace decodiff::gst_test {
 
-inline std::string source_dir() {
-  const char* d = std::getenv("DECODIFF_SOURCE_DIR");
-  return d ? d : ".";
-}
-
-inline std::string build_dir() {
-  const char* d = std::getenv("DECODIFF_BUILD_DIR");
-  return d ? d : ".";
-}
-
-inline std::string tiny_model() { return source_dir() + "/tests/data/golden/tiny_model.safetensors"; }
+inline std::string tiny_model() { return ::decodiff::testing::golden_path("tiny_model.safetensors"); }
 
 // A scratch file path unique to this test, in a temp folder of this process (removed at exit).
 inline std::string scratch(const std::string& name) {
@@ -37,10 +28,10 @@ inline std::string scratch(const std::string& name) {
   return dir.file(test + "." + name);
 }
 
-#define SKIP_WITHOUT_TINY_MODEL()                                                             \
-  do {                                                                                        \
-    if (!g_file_test(::decodiff::gst_test::tiny_model().c_str(), G_FILE_TEST_EXISTS))         \
-      GTEST_SKIP() << "tests/data/golden/tiny_model.safetensors is missing (see its README)"; \
+#define SKIP_WITHOUT_TINY_MODEL()                                                                 \
+  do {                                                                                            \
+    if (!g_file_test(::decodiff::gst_test::tiny_model().c_str(), G_FILE_TEST_EXISTS))             \
+      GTEST_SKIP() << "tests/fixtures/golden/tiny_model.safetensors is missing (see its README)"; \
   } while (0)
 
 // Deterministic RGB content: gradients plus a bright square whose position

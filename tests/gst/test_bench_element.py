@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 bench, src = sys.argv[1], os.environ["DECODIFF_SOURCE_DIR"]
-model = os.path.join(src, "tests/data/golden/tiny_model.safetensors")
+model = os.path.join(src, "tests/fixtures/golden/tiny_model.safetensors")
 
 
 def run_bench(*args, json_out=None):

@@ -12,7 +12,7 @@ import tempfile
 
 src = os.environ["DECODIFF_SOURCE_DIR"]
 scripts = os.path.join(src, "scripts")
-model = os.path.join(src, "tests/data/golden/tiny_model.safetensors")
+model = os.path.join(src, "tests/fixtures/golden/tiny_model.safetensors")
 failures = []
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tools/convert_checkpoint.py on a reference-style checkpoint rebuilt from the golden tiny model.
 
-Splits tests/data/golden/tiny_model.safetensors into what the reference
+Splits tests/fixtures/golden/tiny_model.safetensors into what the reference
 trainer and diffusers would have written (a torch.save'd {"model", "args"}
 and a VAE folder), converts it back, and requires every tensor and the
 metadata to come out identical. Needs python3 with torch (the bootstrap's).
@@ -27,7 +27,7 @@ except ImportError as e:
     sys.exit(77)  # meson's skip code
 import convert_checkpoint as cc  # noqa: E402
 
-golden = os.path.join(src, "tests/data/golden/tiny_model.safetensors")
+golden = os.path.join(src, "tests/fixtures/golden/tiny_model.safetensors")
 with open(golden, "rb") as f:
     n = int.from_bytes(f.read(8), "little")
     meta = json.loads(json.loads(f.read(n))["__metadata__"]["decodiff"])

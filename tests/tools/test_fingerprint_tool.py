@@ -15,7 +15,7 @@ import tempfile
 
 tool, src = sys.argv[1], os.environ["DECODIFF_SOURCE_DIR"]
 script = os.path.join(src, "scripts/add-fingerprint.sh")
-golden = os.path.join(src, "tests/data/golden/tiny_model.safetensors")
+golden = os.path.join(src, "tests/fixtures/golden/tiny_model.safetensors")
 failures = []
 
 

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "imaging/heatmap.h"
+
 namespace decodiff::tools {
 
 cv::Mat to_rgb_mat(const at::Tensor& image) {
@@ -22,12 +24,7 @@ cv::Mat to_rgb_mat(const at::Tensor& image) {
 cv::Mat heatmap_overlay(const cv::Mat& rgb, const at::Tensor& map, double alpha) {
   auto m = (map.to(at::kCPU).to(at::kFloat).clamp(0, 1) * 255).to(at::kByte).contiguous();
   cv::Mat gray(static_cast<int>(m.size(0)), static_cast<int>(m.size(1)), CV_8UC1, m.data_ptr<uint8_t>());
-  cv::Mat heat_bgr, heat_rgb, out;
-  cv::applyColorMap(gray, heat_bgr, cv::COLORMAP_JET);
-  cv::cvtColor(heat_bgr, heat_rgb, cv::COLOR_BGR2RGB);
-  if (heat_rgb.size() != rgb.size()) cv::resize(heat_rgb, heat_rgb, rgb.size(), 0, 0, cv::INTER_LINEAR);
-  cv::addWeighted(rgb, alpha, heat_rgb, 1.0 - alpha, 0.0, out);
-  return out;
+  return imaging::heatmap_overlay(rgb, gray, alpha);  // gray levels truncated above, as always
 }
 
 void write_rgb_png(const std::string& path, const cv::Mat& rgb) {

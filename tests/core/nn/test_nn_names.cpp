@@ -1,5 +1,6 @@
 // Parameter names, shapes and counts of the networks against lists written by
 // make_names.py from the reference UNet and diffusers' AutoencoderKL.
+#include "../../common/paths.h"
 #include "nn/autoencoder_kl.h"
 #include "nn/module_utils.h"
 #include "nn/unet.h"
@@ -21,8 +22,7 @@ namespace {
 using ShapeMap = std::map<std::string, std::string>;
 
 ShapeMap read_reference(const std::string& file) {
-  const char* src = std::getenv("DECODIFF_SOURCE_DIR");
-  const std::string path = std::string(src ? src : ".") + "/tests/core/nn/data/" + file;
+  const std::string path = decodiff::testing::source_dir() + "/tests/core/nn/data/" + file;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open " + path + " (is DECODIFF_SOURCE_DIR set?)");
   ShapeMap out;

@@ -1,6 +1,7 @@
 // Forward-pass behaviour of the networks: reference initialisation, the
 // single-token cross-attention shortcut, input checks, and parity with the
-// reference PyTorch outputs stored in tests/data/golden/tiny_*.safetensors.
+// reference PyTorch outputs stored in tests/fixtures/golden/tiny_*.safetensors.
+#include "../../common/paths.h"
 #include "io/safetensors.h"
 #include "nn/autoencoder_kl.h"
 #include "nn/spatial_transformer.h"
@@ -23,10 +24,7 @@ namespace {
 using decodiff::nn::testing::tiny_unet;
 using decodiff::nn::testing::tiny_vae;
 
-std::string golden(const std::string& file) {
-  const char* src = std::getenv("DECODIFF_SOURCE_DIR");
-  return std::string(src ? src : ".") + "/tests/data/golden/" + file;
-}
+std::string golden(const std::string& file) { return decodiff::testing::golden_path(file); }
 
 // Copies `prefix + name` tensors into the module's parameters; every parameter must be present with
 // its shape and no tensor under `prefix` may be left over.

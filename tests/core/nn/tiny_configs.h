@@ -1,5 +1,5 @@
 // The tiny UNet and VAE configurations of the golden vectors
-// (tests/data/golden/make_engine_golden.py), shared by the nn tests.
+// (tests/fixtures/golden/make_engine_golden.py), shared by the nn tests.
 #pragma once
 
 #include "nn/autoencoder_kl.h"
