@@ -11,8 +11,6 @@
 namespace decodiff::gst {
 namespace {
 
-const cv::Mat& jet_lut() { return imaging::jet_lut_bgr(); }  // the shared JET table, BGR
-
 cv::Scalar color(const MutableImageView& f, int r, int g, int b) {
   cv::Scalar s(255, 255, 255, 255);
   s[f.channel_offset[0]] = r;
@@ -24,7 +22,7 @@ cv::Scalar color(const MutableImageView& f, int r, int g, int b) {
 void blend_heatmap(const MutableImageView& f, const Inspection& in, float alpha) {
   Rect area = intersect(intersect(in.map_rect, in.inspected), Rect{0, 0, f.width, f.height});
   if (area.empty() || in.frame_map.empty()) return;
-  const cv::Mat& lut = jet_lut();
+  const cv::Mat& lut = imaging::jet_lut_bgr();  // BGR
   const float a = std::clamp(alpha, 0.0f, 1.0f), keep = 1.0f - a;
   for (int y = area.y; y < area.y + area.height; ++y) {
     const float* m = in.frame_map.ptr<float>(y - in.inspected.y);
