@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "decodiffmeta.h"
+#include <gst/decodiff/decodiffmeta.h>
 #include "error_text.h"
 #include "frame_layout.h"
 #include "inspection_hook.h"
