@@ -1,9 +1,10 @@
 #include "inspect_session.h"
 
+#include <gst/decodiff/decodiffmeta.h>
+
 #include <chrono>
 #include <stdexcept>
 
-#include "decodiffmeta.h"
 #include "error_text.h"
 #include "inspection_hook.h"
 #include "overlay.h"

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "decodiffmeta.h"
+#include <gst/decodiff/decodiffmeta.h>
 #include "result.h"
 
 namespace decodiff::gst {

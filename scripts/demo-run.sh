@@ -29,8 +29,8 @@ ROI="${DECODIFF_DEMO_ROI:-}"
 BUILD="${DECODIFF_BUILD_DIR:-build}"
 OUT=out
 # LibTorch's OpenMP threads spin while they wait; on a small CPU they fight the
-# decoder and encoder threads of the pipeline (2 cores: 2.0 frames/s with the
-# default thread count, 4.0 with one). Set OMP_NUM_THREADS to override.
+# decoder and encoder threads of the pipeline, so the demo runs the model on one
+# thread (benchmarks/README.md has the figures). Set OMP_NUM_THREADS to override.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 SYNTH="$BUILD/tools/synth/decodiff-synth"
 say() { echo "demo: $*" >&2; }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One script for a GPU machine (issue 7): builds core + tools against that
-# machine's own torch, runs the CUDA tests and the UNet_L + SD-VAE benchmark at
-# 256 px, R = 5, batch 1 and 8, fp32 / fp16 / bf16, eager and with the CUDA
-# switches (graphs, cuDNN autotuning, pinned copies, channels-last), each case
-# with its anomaly maps' largest difference from fp32, and writes JSON results
-# under $OUT (default ./device-out). Needs .device/vendor from
-# scripts/device-prepare.sh (carried along); no package installs.
+# One script for a GPU machine (benchmarks/README.md, "GPU"): builds core +
+# tools against that machine's own torch, runs the CUDA tests and the UNet_L +
+# SD-VAE benchmark at 256 px, R = 5, batch 1 and 8, fp32 / fp16 / bf16, eager
+# and with the CUDA switches (graphs, cuDNN autotuning, pinned copies,
+# channels-last), each case with its anomaly maps' largest difference from
+# fp32, and writes JSON results under $OUT (default ./device-out). Needs
+# .device/vendor from scripts/device-prepare.sh (carried along); no package
+# installs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/device-out}"

@@ -142,7 +142,7 @@ TEST_F(EngineParity, BFloat16StaysCloseOnCpu) {
   auto out = engine16->run(e("input"), e("class_ids"));
   const double diff = max_abs_diff(out.maps.fused, e("anomaly_map"));
   RecordProperty("bf16_max_diff_anomaly_map", std::to_string(diff));
-  // Measured ~0.05 on this tiny random-weight model; see docs/model-format.md.
+  // A margin over the difference measured on this tiny random-weight model (docs/model-format.md).
   EXPECT_LE(diff, 0.15);
 }
 

@@ -1,6 +1,6 @@
 // decodiff-bench-element: what the decodiffinspect element costs on top of the
-// bare engine (issue 7: "the element adds <= 5 % over the bare engine at the
-// same batch"). The same frames go, in alternating rounds, through
+// bare engine at the same batch (benchmarks/README.md: the target is <= 5 %).
+// The same frames go, in alternating rounds, through
 // Engine::inspect (with the frame map the element also asks for) and through
 // appsrc ! decodiffinspect ! fakesink in sync mode; the medians of the two
 // per-frame times and their ratio are printed (and written as JSON).

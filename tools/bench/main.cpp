@@ -1,4 +1,4 @@
-// decodiff-bench: how fast the engine runs, stage by stage (issue 7).
+// decodiff-bench: how fast the engine runs, stage by stage (benchmarks/README.md).
 #include <torch/cuda.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
