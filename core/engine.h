@@ -19,6 +19,7 @@
 #include "anomaly_map.h"
 #include "deviation_sampler.h"
 #include "image_view.h"
+#include "inspect_request.h"
 #include "model_config.h"
 #include "model_file.h"
 
@@ -57,13 +58,6 @@ struct EngineOptions {
 // Parses and checks a device string; throws std::invalid_argument with one
 // clear line when the device does not exist on this machine.
 at::Device resolve_device(const std::string& name);
-
-struct InspectRequest {
-  // Three channels at the byte offsets of R, G and B (image_view.h).
-  ImageView frame;
-  int class_id = 0;
-  Rect roi;  // the region to inspect (frame coordinates); empty = the whole frame
-};
 
 struct InspectOptions {
   int reverse_steps = 0;             // 0 = the model's default

@@ -5,9 +5,9 @@
 // accumulation, an 8-bit image between the horizontal and the vertical pass);
 // no library we may use reproduces that exactly (ATen's antialiased bicubic
 // differs in a few pixels per thousand, OpenCV's cubic is another filter), and
-// the float emulation we had was 25x slower than needed on HD frames (34 ms for
-// a 1080p frame). Integer accumulation is exact in any order, so this version
-// is both exact and free to be fast.
+// a float emulation is too slow on HD frames (benchmarks/README.md,
+// "Pre-processing of camera frames"). Integer accumulation is exact in any
+// order, so this version is both exact and free to be fast.
 #pragma once
 
 #include <cstdint>

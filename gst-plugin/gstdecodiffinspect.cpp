@@ -696,16 +696,22 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
   /**
    * GstDecodiffInspect:roi:
    *
-   * The inspected region "x,y,width,height" in frame pixels; unset is the
-   * whole frame. Malformed or out-of-range values stop the element at start;
-   * a region outside the negotiated frame is refused at caps time.
+   * The inspected region "x,y,width,height" in frame pixels, or several
+   * "x,y,w,h[@class][:threshold];..." (up to 64, not overlapping), each
+   * inspected with its own class and threshold in one engine call per frame;
+   * unset is the whole frame. Malformed or out-of-range values stop the
+   * element at start; a region outside the negotiated frame is refused at
+   * caps time.
    */
   g_object_class_install_property(
       gobject_class, PROP_ROI,
-      g_param_spec_string("roi", "Region of interest",
-                          "Inspected region \"x,y,width,height\" in frame pixels; unset = the whole frame. "
-                          "It is resized and cropped as the model requires; results are in frame coordinates",
-                          NULL, ready));
+      g_param_spec_string(
+          "roi", "Region of interest",
+          "Inspected region \"x,y,width,height\" in frame pixels, or several "
+          "\"x,y,w,h[@class][:threshold];...\" (each with its own class and threshold); unset = "
+          "the whole frame. Each is resized and cropped as the model requires; results are in "
+          "frame coordinates",
+          NULL, ready));
   /**
    * GstDecodiffInspect:max-consecutive-errors:
    *

@@ -21,13 +21,13 @@ constexpr double kFallbackThreshold = 0.5;
 
 // Every text setting, checked at once: all malformed values in one line
 // ("" when all are fine).
-std::string invalid_settings(const StartSettings& s, Parsed<Rect>& roi, Parsed<std::string>& device,
-                             Parsed<std::string>& precision) {
+std::string invalid_settings(const StartSettings& s, Parsed<std::vector<RegionSetting>>& roi,
+                             Parsed<std::string>& device, Parsed<std::string>& precision) {
   std::string invalid;
   auto note = [&invalid](const std::string& problem) {
     if (!problem.empty()) invalid += (invalid.empty() ? "" : "; ") + problem;
   };
-  roi = parse_roi(s.roi);
+  roi = parse_regions(s.roi);
   note(roi.error);
   device = parse_device(s.device);
   note(device.error);
@@ -56,7 +56,7 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
                       ("No model: set the \"model\" property to a .safetensors model file"), (NULL));
     return nullptr;
   }
-  Parsed<Rect> roi;
+  Parsed<std::vector<RegionSetting>> roi;
   Parsed<std::string> device, precision;
   const std::string invalid = invalid_settings(settings, roi, device, precision);
   if (!invalid.empty()) {
@@ -64,7 +64,6 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     return nullptr;
   }
   std::unique_ptr<InspectSession> session(new InspectSession(element, settings, std::move(runtime)));
-  session->roi_setting_ = roi.value;
 
   InspectorOptions options;
   options.model = settings.model;
@@ -90,14 +89,25 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     GST_INFO_OBJECT(self, "sharing the engine of model-instance-id %s", options.instance_id.c_str());
   }
 
-  const std::string& klass = settings.class_name;
-  try {
-    session->class_id_ = klass.empty() ? 0 : session->inspector_->resolve_class(klass);
-    session->class_name_ = session->inspector_->class_name(session->class_id_);
-  } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Unknown class \"%s\": %s", klass.c_str(), e.what()),
-                      (NULL));
-    return nullptr;
+  // The regions: the roi list, or the whole frame; each with its class.
+  std::vector<RegionSetting> regions = roi.value;
+  if (regions.empty()) regions.push_back(RegionSetting{});
+  for (const RegionSetting& region : regions) {
+    const std::string& klass = region.class_name.empty() ? settings.class_name : region.class_name;
+    Target target;
+    target.rect = region.rect;
+    target.threshold = region.threshold;
+    try {
+      target.class_id = klass.empty() ? 0 : session->inspector_->resolve_class(klass);
+      target.class_name = session->inspector_->class_name(target.class_id);
+    } catch (const std::exception& e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Unknown class \"%s\": %s", klass.c_str(), e.what()),
+                        (NULL));
+      return nullptr;
+    }
+    target.calibrated_threshold =
+        session->inspector_->calibrated_threshold(target.class_id).value_or(kFallbackThreshold);
+    session->targets_.push_back(target);
   }
   try {
     session->inspector_->check_steps(settings.steps);
@@ -105,8 +115,6 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid steps %d: %s", settings.steps, e.what()), (NULL));
     return nullptr;
   }
-  session->calibrated_threshold_ =
-      session->inspector_->calibrated_threshold(session->class_id_).value_or(kFallbackThreshold);
   if (!settings.results_location.empty()) {
     try {
       session->results_.open(settings.results_location);
@@ -116,15 +124,16 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     }
   }
   const bool live = settings.mode == GST_DECODIFF_MODE_LIVE;
-  GST_INFO_OBJECT(self, "class %s (%d), steps %d, calibrated threshold %.4f, mode %s",
-                  session->class_name_.c_str(), session->class_id_, settings.steps,
-                  session->calibrated_threshold_, live ? "live" : "sync");
+  for (const Target& t : session->targets_)
+    GST_INFO_OBJECT(self, "region %d,%d,%d,%d: class %s (%d), calibrated threshold %.4f", t.rect.x, t.rect.y,
+                    t.rect.width, t.rect.height, t.class_name.c_str(), t.class_id, t.calibrated_threshold);
+  GST_INFO_OBJECT(self, "steps %d, mode %s", settings.steps, live ? "live" : "sync");
 
   InspectSession* s = session.get();
   SchedulerCallbacks callbacks;
   callbacks.inspect = [s](const std::vector<FrameTicket>& frames) { return s->inspect(frames); };
-  callbacks.decide = [s](Inspection&& inspection, const FrameTicket& frame) {
-    return s->decide(std::move(inspection), frame);
+  callbacks.decide = [s](FrameInspections&& inspections, const FrameTicket& frame) {
+    return s->decide(std::move(inspections), frame);
   };
   callbacks.publish = [s](const Result& result) { return s->publish(result); };
   callbacks.on_error = [element](const std::string& message) {
@@ -145,7 +154,11 @@ bool InspectSession::set_format(const GstVideoInfo& info) {
     return false;
   }
   const int w = format_->width(), h = format_->height();
-  const std::string misfit = roi_fit_error(roi_setting_, w, h);
+  std::string misfit;
+  for (size_t i = 0; i < targets_.size() && misfit.empty(); ++i) {
+    misfit = roi_fit_error(targets_[i].rect, w, h);
+    if (!misfit.empty() && targets_.size() > 1) misfit = "region " + std::to_string(i + 1) + ": " + misfit;
+  }
   if (!misfit.empty()) {
     // upstream retries the caps several times: one error is enough
     if (!roi_error_posted_) GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", misfit.c_str()), (NULL));
@@ -153,7 +166,6 @@ bool InspectSession::set_format(const GstVideoInfo& info) {
     format_.reset();
     return false;
   }
-  roi_ = roi_setting_;
   if (GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0)
     frame_duration_ =
         gst_util_uint64_scale_int(GST_SECOND, GST_VIDEO_INFO_FPS_D(&info), GST_VIDEO_INFO_FPS_N(&info));
@@ -269,33 +281,56 @@ GstBuffer* InspectSession::decorate(std::unique_ptr<MappedFrame> frame, const De
   return buffer;
 }
 
-std::vector<Inspection> InspectSession::inspect(const std::vector<FrameTicket>& frames) {
-  std::vector<ImageView> views;
-  views.reserve(frames.size());
-  for (const FrameTicket& f : frames) views.push_back(f.pixels);
-  std::vector<Inspection> inspections;
+std::vector<FrameInspections> InspectSession::inspect(const std::vector<FrameTicket>& frames) {
+  std::vector<InspectRequest> requests;  // every region of every frame: one engine call
+  requests.reserve(frames.size() * targets_.size());
+  for (const FrameTicket& f : frames)
+    for (const Target& t : targets_) requests.push_back(InspectRequest{f.pixels, t.class_id, t.rect});
+  std::vector<Inspection> flat;
   try {
-    inspections = inspector_->inspect(views, class_id_, roi_, settings_.steps);
+    flat = inspector_->inspect(requests, settings_.steps);
   } catch (const std::exception& e) {
     throw std::runtime_error(error_text(e));  // one line, without LibTorch's backtrace
   }
-  if (latency_.record(inspections.empty() ? 0.0 : inspections.front().latency_ms))
+  if (flat.size() != requests.size()) throw std::runtime_error("the engine returned a result per region");
+  if (latency_.record(flat.empty() ? 0.0 : flat.front().latency_ms))
     gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
-  for (size_t i = 0; i < inspections.size(); ++i) run_inspection_hook(inspections[i], frames[i].number);
-  return inspections;
+  std::vector<FrameInspections> out(frames.size());
+  for (size_t i = 0; i < frames.size(); ++i) {
+    for (size_t k = 0; k < targets_.size(); ++k) {
+      Inspection& in = flat[i * targets_.size() + k];
+      run_inspection_hook(in, frames[i].number);
+      out[i].push_back(std::move(in));
+    }
+  }
+  return out;
 }
 
 /* The element's verdict on one inspected frame (any thread). */
-std::shared_ptr<const Result> InspectSession::decide(Inspection&& inspection, const FrameTicket& frame) {
+std::shared_ptr<const Result> InspectSession::decide(FrameInspections&& inspections,
+                                                     const FrameTicket& frame) {
   const RuntimeSettings rt = runtime_();
   auto result = std::make_shared<Result>();
-  result->inspection = std::move(inspection);
-  result->class_name = class_name_;
   result->frame_number = frame.number;
   result->pts = frame.pts;
   result->frame_width = frame.pixels.width;
   result->frame_height = frame.pixels.height;
-  gst::decide(*result, static_cast<float>(rt.threshold >= 0 ? rt.threshold : calibrated_threshold_));
+  std::vector<Verdict> verdicts(inspections.size());
+  for (size_t k = 0; k < inspections.size(); ++k) {
+    const Target& t = targets_[k];
+    verdicts[k].inspection = std::move(inspections[k]);
+    verdicts[k].class_name = t.class_name;
+    const double threshold = t.threshold >= 0    ? t.threshold
+                             : rt.threshold >= 0 ? rt.threshold
+                                                 : t.calibrated_threshold;
+    gst::decide(verdicts[k], static_cast<float>(threshold));
+  }
+  if (verdicts.size() == 1) {
+    static_cast<Verdict&>(*result) = std::move(verdicts.front());
+  } else {
+    result->inspections = std::move(verdicts);
+    sum_up(*result);
+  }
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "element_settings.h"
 #include "inspection_scheduler.h"
@@ -58,8 +59,8 @@ class InspectSession {
 
  private:
   InspectSession(GstElement* element, const StartSettings& settings, RuntimeSettingsSource runtime);
-  std::vector<Inspection> inspect(const std::vector<FrameTicket>& frames);
-  std::shared_ptr<const Result> decide(Inspection&& inspection, const FrameTicket& frame);
+  std::vector<FrameInspections> inspect(const std::vector<FrameTicket>& frames);
+  std::shared_ptr<const Result> decide(FrameInspections&& inspections, const FrameTicket& frame);
   bool publish(const Result& result);
   bool account(const Result& result);
   GstBuffer* decorate(std::unique_ptr<MappedFrame> frame, const Decision& decision);
@@ -68,12 +69,16 @@ class InspectSession {
   GstElement* element_;
   const StartSettings settings_;
   const RuntimeSettingsSource runtime_;
+  // One inspected region of every frame: a roi list entry, or the whole frame.
+  struct Target {
+    Rect rect;  // empty: the whole frame
+    int class_id = 0;
+    std::string class_name;
+    double threshold = -1;  // < 0: the element's threshold property, else the calibrated one
+    double calibrated_threshold = 0.5;
+  };
   std::shared_ptr<Inspector> inspector_;
-  int class_id_ = 0;
-  std::string class_name_;
-  double calibrated_threshold_ = 0.5;
-  Rect roi_setting_;               // as parsed; empty = the whole frame
-  Rect roi_;                       // roi_setting_ checked against the negotiated caps
+  std::vector<Target> targets_;    // at least one
   bool roi_error_posted_ = false;  // one error per start, however often caps are retried
   bool chain_warned_ = false;      // painted input from another element: warned once
   std::shared_ptr<const FrameFormat> format_;

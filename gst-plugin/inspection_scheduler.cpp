@@ -94,7 +94,7 @@ bool InspectionScheduler::inspect_pending() {
     if (f.due) due.push_back(f);
   std::vector<std::shared_ptr<const Result>> results;
   if (!due.empty()) {
-    std::vector<Inspection> inspections;
+    std::vector<FrameInspections> inspections;
     try {
       inspections = callbacks_.inspect(due);
       if (inspections.size() != due.size())
@@ -150,7 +150,7 @@ void InspectionScheduler::live_worker() {
     std::shared_ptr<const Result> result;
     std::string error;
     try {
-      std::vector<Inspection> inspections = callbacks_.inspect({job.frame});
+      std::vector<FrameInspections> inspections = callbacks_.inspect({job.frame});
       if (inspections.size() != 1) throw std::runtime_error("the engine returned no result for the frame");
       result = callbacks_.decide(std::move(inspections.front()), job.frame);
     } catch (const std::exception& e) {

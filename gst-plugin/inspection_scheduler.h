@@ -45,12 +45,17 @@ struct Decision {
   std::shared_ptr<const Result> result;
 };
 
+// What the engine found on one frame: an inspection per inspected region.
+using FrameInspections = std::vector<Inspection>;
+
 struct SchedulerCallbacks {
-  // One engine call for these frames, an inspection per frame. May throw:
-  // the scheduler then fails with the exception's message (on_error).
-  std::function<std::vector<Inspection>(const std::vector<FrameTicket>& frames)> inspect;
-  // Turns a frame's inspection into its result (threshold, regions, error).
-  std::function<std::shared_ptr<const Result>(Inspection&& inspection, const FrameTicket& frame)> decide;
+  // One engine call for these frames (all their regions), their inspections
+  // per frame. May throw: the scheduler then fails with the exception's
+  // message (on_error).
+  std::function<std::vector<FrameInspections>(const std::vector<FrameTicket>& frames)> inspect;
+  // Turns a frame's inspections into its result (thresholds, regions, errors).
+  std::function<std::shared_ptr<const Result>(FrameInspections&& inspections, const FrameTicket& frame)>
+      decide;
   // Sends a result out (file, messages). False when the stream must stop
   // (the callee has reported why). In live mode the result is already the
   // latest one when this runs, so whoever hears of it sees it on the next frame.

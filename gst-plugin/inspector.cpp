@@ -93,11 +93,7 @@ std::string Inspector::device_name() const { return engine_->device().str(); }
 
 std::vector<std::string> Inspector::load_warnings() const { return engine_->load_warnings(); }
 
-std::vector<Inspection> Inspector::inspect(const std::vector<ImageView>& frames, int class_id,
-                                           const Rect& roi, int steps) {
-  std::vector<InspectRequest> requests;
-  requests.reserve(frames.size());
-  for (const ImageView& frame : frames) requests.push_back(InspectRequest{frame, class_id, roi});
+std::vector<Inspection> Inspector::inspect(const std::vector<InspectRequest>& requests, int steps) {
   InspectOptions io;
   io.reverse_steps = steps;
   io.want_frame_map = true;

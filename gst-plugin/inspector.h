@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "image_view.h"
+#include "inspect_request.h"
 
 namespace decodiff {
 class Engine;
@@ -52,10 +53,9 @@ class Inspector {
   // What loading the model found worth a warning (e.g. no fingerprint to check it by).
   std::vector<std::string> load_warnings() const;
 
-  // One engine call for all frames (batch). Frame-map and scores are exactly
-  // what decodiff::Engine::inspect returns for the same frames.
-  std::vector<Inspection> inspect(const std::vector<ImageView>& frames, int class_id, const Rect& roi,
-                                  int steps);
+  // One engine call for all requests (a batch of frames and regions). Maps
+  // and scores are exactly what decodiff::Engine::inspect returns for them.
+  std::vector<Inspection> inspect(const std::vector<InspectRequest>& requests, int steps);
 
  private:
   explicit Inspector(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}

@@ -48,24 +48,40 @@ void draw_overlay(const MutableImageView& f, const Result& result, OverlayKind k
   if (result.frame_width != f.width || result.frame_height != f.height) return;  // result of other caps
   cv::Mat view(f.height, f.width, f.pixel_stride == 4 ? CV_8UC4 : CV_8UC3, f.data,
                static_cast<size_t>(f.row_stride));
-  const Inspection& in = result.inspection;
   const cv::Scalar red = color(f, 255, 0, 0), green = color(f, 0, 200, 0), white = color(f, 255, 255, 255);
   const int thickness = std::max(1, std::min(f.width, f.height) / 240);
+  const double scale = std::max(0.35, f.height / 720.0);
+  const bool several = !result.inspections.empty();
 
-  if (!result.error.empty()) {
-    // No map to draw (it is not finite): the inspected rectangle in red.
-    const Rect& r = in.inspected;
-    cv::rectangle(view, cv::Rect(r.x, r.y, r.width, r.height), red, thickness);
-  } else if (kind == OverlayKind::kHeatmap) {
-    blend_heatmap(f, in, alpha);
-    for (const Region& r : result.regions)
-      cv::rectangle(view, cv::Rect(r.box.x, r.box.y, r.box.width, r.box.height), white, thickness);
-  } else if (kind == OverlayKind::kContour && !in.frame_map.empty()) {
-    cv::Mat mask = in.frame_map >= result.threshold;
-    std::vector<std::vector<cv::Point>> contours;
-    cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
-    cv::drawContours(view, contours, -1, red, thickness, cv::LINE_8, cv::noArray(), INT_MAX,
-                     cv::Point(in.inspected.x, in.inspected.y));
+  for (const Verdict* v : result.verdicts()) {
+    const Inspection& in = v->inspection;
+    const cv::Rect area(in.inspected.x, in.inspected.y, in.inspected.width, in.inspected.height);
+    if (!v->error.empty()) {
+      // No map to draw (it is not finite): the inspected rectangle in red.
+      cv::rectangle(view, area, red, thickness);
+    } else if (kind == OverlayKind::kHeatmap) {
+      blend_heatmap(f, in, alpha);
+      for (const Region& r : v->regions)
+        cv::rectangle(view, cv::Rect(r.box.x, r.box.y, r.box.width, r.box.height), white, thickness);
+    } else if (kind == OverlayKind::kContour && !in.frame_map.empty()) {
+      cv::Mat mask = in.frame_map >= v->threshold;
+      std::vector<std::vector<cv::Point>> contours;
+      cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+      cv::drawContours(view, contours, -1, red, thickness, cv::LINE_8, cv::noArray(), INT_MAX,
+                       cv::Point(in.inspected.x, in.inspected.y));
+    }
+    if (several) {
+      // Each station: its outline and its own verdict at its top-left corner.
+      const cv::Scalar verdict = v->anomalous ? red : green;
+      cv::rectangle(view, area, verdict, thickness);
+      char label[96];
+      std::snprintf(label, sizeof(label), "%s %.3f", v->class_name.c_str(), v->inspection.score);
+      int baseline = 0;
+      const cv::Size size =
+          cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, scale * 0.8, thickness, &baseline);
+      cv::putText(view, label, cv::Point(area.x + 2, area.y + 2 + size.height), cv::FONT_HERSHEY_SIMPLEX,
+                  scale * 0.8, verdict, thickness, cv::LINE_AA);
+    }
   }
 
   char label[96];
@@ -74,7 +90,6 @@ void draw_overlay(const MutableImageView& f, const Result& result, OverlayKind k
   else
     std::snprintf(label, sizeof(label), "%s %.3f%s", result.anomalous ? "ANOMALY" : "ok",
                   result.inspection.score, stale ? " (stale)" : "");
-  double scale = std::max(0.35, f.height / 720.0);
   int baseline = 0;
   cv::Size size = cv::getTextSize(label, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);
   cv::Point origin(4, 4 + size.height);

@@ -13,7 +13,9 @@ enum class OverlayKind { kNone, kHeatmap, kContour };
 // (map >= threshold); both: a score label (red when anomalous, green when
 // normal, "(stale)" when the result is from an earlier frame). A failed
 // inspection (result.error) gets a red box around the inspected rectangle and
-// an "ERROR ..." label instead of the map.
+// an "ERROR ..." label instead of the map. With several inspected regions,
+// each one is drawn so, outlined in its verdict's colour with its class and
+// score; the label at the top left is the frame's.
 void draw_overlay(const MutableImageView& frame, const Result& result, OverlayKind kind, float alpha,
                   bool stale);
 

@@ -1,11 +1,12 @@
-// Written by hand: the grammar is four comma-separated integers or a word
-// from a short list, and std::from_chars already does the one hard part
-// (decimal conversion with overflow detection); a parser library would add a
+// Written by hand: the grammar is four comma-separated integers (a list of
+// them, with an optional class and threshold each) or a word from a short list, and std::from_chars already
+// does the one hard part (decimal conversion with overflow detection); a parser library would add a
 // dependency for a dozen lines.
 #include "property_parsing.h"
 
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <vector>
 
 namespace decodiff::gst {
@@ -110,6 +111,86 @@ Parsed<Rect> parse_roi(const std::string& text) {
   }
   out.value =
       Rect{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3])};
+  return out;
+}
+
+namespace {
+
+std::string rect_text(const Rect& r) {
+  return std::to_string(r.x) + "," + std::to_string(r.y) + "," + std::to_string(r.width) + "," +
+         std::to_string(r.height);
+}
+
+// A decimal number in [0, 1]: digits with at most one '.', nothing else.
+bool parse_unit_number(const std::string& text, double* value) {
+  if (text.empty() || text.size() > 32) return false;
+  int dots = 0;
+  for (char c : text) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  if (dots > 1 || text == ".") return false;
+  *value = std::strtod(text.c_str(), nullptr);
+  return *value >= 0.0 && *value <= 1.0;
+}
+
+}  // namespace
+
+Parsed<std::vector<RegionSetting>> parse_regions(const std::string& text) {
+  Parsed<std::vector<RegionSetting>> out;
+  if (text.empty()) return out;
+  const std::vector<std::string> pieces = split(text, ';');
+  if (pieces.size() > kMaxRegions) {
+    out.error = "roi: " + std::to_string(pieces.size()) + " regions; at most " + std::to_string(kMaxRegions);
+    return out;
+  }
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const std::string where = pieces.size() > 1 ? "roi region " + std::to_string(i + 1) + " " : "roi ";
+    std::string piece = trimmed(pieces[i]);
+    RegionSetting region;
+    const size_t colon = piece.find(':');
+    if (colon != std::string::npos) {
+      const std::string number = trimmed(piece.substr(colon + 1));
+      if (!parse_unit_number(number, &region.threshold)) {
+        out.error = where + shown(pieces[i]) + ": threshold " + shown(number) +
+                    " is not a decimal number between 0 and 1";
+        return out;
+      }
+      piece = trimmed(piece.substr(0, colon));
+    }
+    const size_t at = piece.find('@');
+    if (at != std::string::npos) {
+      region.class_name = trimmed(piece.substr(at + 1));
+      Parsed<ClassSetting> klass = parse_class(region.class_name);
+      if (!klass.ok()) {
+        out.error = where + shown(pieces[i]) + ": " + klass.error;
+        return out;
+      }
+      piece = trimmed(piece.substr(0, at));
+    }
+    if (piece.empty()) {
+      out.error = where + shown(pieces[i]) + ": no rectangle (expected x,y,width,height)";
+      return out;
+    }
+    Parsed<Rect> rect = parse_roi(piece);
+    if (!rect.ok()) {
+      out.error = pieces.size() > 1 ? where + rect.error : rect.error;
+      return out;
+    }
+    region.rect = rect.value;
+    for (size_t j = 0; j < out.value.size(); ++j) {
+      if (!intersect(out.value[j].rect, region.rect).empty()) {
+        out.error = "roi: regions " + std::to_string(j + 1) + " (" + rect_text(out.value[j].rect) + ") and " +
+                    std::to_string(i + 1) + " (" + rect_text(region.rect) +
+                    ") overlap; each pixel may belong to one region";
+        return out;
+      }
+    }
+    out.value.push_back(std::move(region));
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "image_view.h"
 
@@ -25,6 +26,19 @@ struct Parsed {
 // within the largest frame size GStreamer caps can express (2147483647).
 // Empty text = the whole frame: an empty Rect.
 Parsed<Rect> parse_roi(const std::string& text);
+
+// `roi` with several regions: "x,y,width,height[@class][:threshold];..." (up
+// to kMaxRegions). Each rectangle as parse_roi reads it; the class as
+// parse_class; the threshold a decimal number in [0, 1]. Regions may not
+// overlap (each pixel belongs to one inspection). Empty text = no list (the
+// whole frame, the element's class and threshold).
+struct RegionSetting {
+  Rect rect;
+  std::string class_name;  // empty: the element's class
+  double threshold = -1;   // < 0: the element's threshold
+};
+constexpr size_t kMaxRegions = 64;
+Parsed<std::vector<RegionSetting>> parse_regions(const std::string& text);
 
 // Empty when `roi` fits in a frame_width x frame_height frame, else the error
 // (the sums are computed without overflow).

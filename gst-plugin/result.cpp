@@ -38,7 +38,7 @@ std::string inspection_error(const Inspection& in) {
   return "";
 }
 
-void decide(Result& result, float threshold) {
+void decide(Verdict& result, float threshold) {
   result.threshold = threshold;
   result.regions.clear();
   result.error = inspection_error(result.inspection);
@@ -51,6 +51,37 @@ void decide(Result& result, float threshold) {
   if (result.anomalous)
     result.regions = find_regions(result.inspection.frame_map, result.inspection.inspected.x,
                                   result.inspection.inspected.y, threshold);
+}
+
+}  // namespace decodiff::gst
+
+namespace decodiff::gst {
+
+std::vector<const Verdict*> Result::verdicts() const {
+  std::vector<const Verdict*> all;
+  if (inspections.empty()) {
+    all.push_back(this);
+  } else {
+    for (const Verdict& v : inspections) all.push_back(&v);
+  }
+  return all;
+}
+
+void sum_up(Result& result) {
+  if (result.inspections.empty()) return;
+  std::vector<Verdict> inspections = std::move(result.inspections);
+  size_t lead = 0;  // the first failed region, else the highest score
+  for (size_t i = 1; i < inspections.size() && inspections[lead].error.empty(); ++i)
+    if (!inspections[i].error.empty() || inspections[i].inspection.score > inspections[lead].inspection.score)
+      lead = i;
+  static_cast<Verdict&>(result) = inspections[lead];
+  result.anomalous = false;
+  result.regions.clear();
+  for (const Verdict& v : inspections) {
+    result.anomalous = result.anomalous || v.anomalous;
+    result.regions.insert(result.regions.end(), v.regions.begin(), v.regions.end());
+  }
+  result.inspections = std::move(inspections);
 }
 
 }  // namespace decodiff::gst

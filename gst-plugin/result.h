@@ -16,21 +16,34 @@ struct Region {
   float score = 0;  // max of the map inside the component
 };
 
-struct Result {
-  static constexpr uint64_t kNoPts = std::numeric_limits<uint64_t>::max();  // == GST_CLOCK_TIME_NONE
-
+// The element's decisions on one inspected region.
+struct Verdict {
   Inspection inspection;
   float threshold = 0;
   bool anomalous = false;
   std::string class_name;
   std::vector<Region> regions;  // empty unless anomalous
+  // Non-empty when the inspection failed (the engine gave a non-finite score
+  // or map): the region is then anomalous, whatever the threshold, and its one
+  // anomaly box is the whole inspected rectangle (fail-safe: never "ok").
+  std::string error;
+};
+
+// One frame's result. With one inspected region it is that region's verdict
+// and `inspections` is empty; with several, `inspections` holds each region's
+// verdict (in the roi setting's order) and the frame's own verdict sums them
+// up: anomalous when any region is, the highest score (its inspection, class
+// and threshold), every anomaly box, and the first error.
+struct Result : Verdict {
+  static constexpr uint64_t kNoPts = std::numeric_limits<uint64_t>::max();  // == GST_CLOCK_TIME_NONE
+
+  std::vector<Verdict> inspections;
   uint64_t frame_number = 0;
   uint64_t pts = kNoPts;
   int frame_width = 0, frame_height = 0;
-  // Non-empty when the inspection failed (the engine gave a non-finite score
-  // or map): the frame is then anomalous, whatever the threshold, and its one
-  // region is the whole inspected rectangle (fail-safe: never "ok").
-  std::string error;
+
+  // Every region's verdict: `inspections`, or the frame's own with one region.
+  std::vector<const Verdict*> verdicts() const;
 };
 
 // Connected components (8-connectivity) of (frame_map >= threshold), as
@@ -42,6 +55,9 @@ std::vector<Region> find_regions(const cv::Mat& frame_map, int offset_x, int off
 std::string inspection_error(const Inspection& inspection);
 
 // Fills threshold, anomalous, regions and error from the inspection.
-void decide(Result& result, float threshold);
+void decide(Verdict& verdict, float threshold);
+
+// The frame's verdict from several regions' (see Result).
+void sum_up(Result& result);
 
 }  // namespace decodiff::gst

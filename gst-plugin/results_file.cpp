@@ -26,6 +26,24 @@ double short_float(float v) {
   return std::strtod(buf, nullptr);
 }
 
+nlohmann::ordered_json score_json(float v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(short_float(v)) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json regions_json(const std::vector<Region>& regions) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const Region& g : regions) {
+    nlohmann::ordered_json o;
+    o["x"] = g.box.x;
+    o["y"] = g.box.y;
+    o["w"] = g.box.width;
+    o["h"] = g.box.height;
+    o["score"] = score_json(g.score);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string json_line(const Result& r) {
@@ -35,29 +53,29 @@ std::string json_line(const Result& r) {
     j["pts"] = -1;
   else
     j["pts"] = r.pts;
-  if (std::isfinite(r.inspection.score))
-    j["score"] = short_float(r.inspection.score);
-  else
-    j["score"] = nullptr;
+  j["score"] = score_json(r.inspection.score);
   j["anomalous"] = r.anomalous;
   j["threshold"] = short_float(r.threshold);
   j["class"] = r.class_name;
-  nlohmann::ordered_json regions = nlohmann::ordered_json::array();
-  for (const Region& g : r.regions) {
-    nlohmann::ordered_json o;
-    o["x"] = g.box.x;
-    o["y"] = g.box.y;
-    o["w"] = g.box.width;
-    o["h"] = g.box.height;
-    if (std::isfinite(g.score))
-      o["score"] = short_float(g.score);
-    else
-      o["score"] = nullptr;
-    regions.push_back(std::move(o));
-  }
-  j["regions"] = std::move(regions);
+  j["regions"] = regions_json(r.regions);
   j["latency_ms"] = std::round(r.inspection.latency_ms * 1000.0) / 1000.0;
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.inspections.empty()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const Verdict& v : r.inspections) {
+      const Rect& area = v.inspection.inspected;
+      nlohmann::ordered_json o;
+      o["region"] = {{"x", area.x}, {"y", area.y}, {"w", area.width}, {"h", area.height}};
+      o["class"] = v.class_name;
+      o["score"] = score_json(v.inspection.score);
+      o["anomalous"] = v.anomalous;
+      o["threshold"] = short_float(v.threshold);
+      o["regions"] = regions_json(v.regions);
+      if (!v.error.empty()) o["error"] = v.error;
+      list.push_back(std::move(o));
+    }
+    j["inspections"] = std::move(list);
+  }
   return j.dump();
 }
 

@@ -13,8 +13,10 @@ namespace decodiff::gst {
 // {"frame":N,"pts":ns,"score":f,"anomalous":b,"threshold":f,"class":"...",
 //  "regions":[{"x":..,"y":..,"w":..,"h":..,"score":..}],"latency_ms":f}
 // pts is -1 when the frame had none. A failed inspection (result.error) adds
-// "error":"..." at the end; its non-finite scores are written as null (JSON
-// has no NaN).
+// "error":"..." after latency_ms; its non-finite scores are written as null
+// (JSON has no NaN). With several regions, "inspections" follows: one
+// {"region":{x,y,w,h},"class","score","anomalous","threshold","regions"[,"error"]}
+// per region, and the fields above sum them up (see Result).
 std::string json_line(const Result& result);
 
 class ResultsFile {

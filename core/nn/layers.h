@@ -11,8 +11,8 @@ namespace decodiff::nn::detail {
 
 // norm(x) in x's dtype, keeping x's memory layout. On the CPU a channels-last
 // x is normalised as a contiguous copy: ATen's channels-last GroupNorm kernel
-// is about 5x slower than the contiguous one at our sizes (16x16 latents,
-// 32-128 channels: 77 vs 16 us per call), far more than the two copies cost.
+// is several times slower than the contiguous one at our sizes, far more than
+// the two copies cost (benchmarks/README.md, "Tried in the engine").
 at::Tensor group_norm(const torch::nn::GroupNorm& norm, const at::Tensor& x);
 
 // GroupNorm evaluated in float32 whatever the input dtype, result cast back to

@@ -42,6 +42,13 @@ static GstPadProbeReturn on_buffer(GstPad* pad, GstPadProbeInfo* info, gpointer 
     g_print(" map %dx%d centre %.4f", meta->map_width, meta->map_height,
             gst_decodiff_meta_map_value_at(meta, cx, cy));
   }
+  /* an element with several regions (roi="...;...") lists each one's result */
+  for (i = 0; meta->n_inspections > 1 && i < meta->n_inspections; i++) {
+    const GstDecodiffInspection* in = gst_decodiff_meta_get_inspection(meta, i);
+    g_print("\n  region %u at %d,%d %dx%d: %s score %.4f %s", i, in->x, in->y, in->width, in->height,
+            in->class_name ? in->class_name : "?", in->score, in->anomalous ? "ANOMALOUS" : "normal");
+    if (in->error != NULL) g_print(" INSPECTION FAILED: %s", in->error);
+  }
   g_print("\n");
   return GST_PAD_PROBE_OK;
 }

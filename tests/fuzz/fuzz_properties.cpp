@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace g = decodiff::gst;
   if (size == 0) return 0;
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: {
       const auto roi = g::parse_roi(text);
       check_outcome(roi);
@@ -71,6 +71,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const auto p = g::parse_precision(text);
       check_outcome(p);
       if (p.ok()) check(p.value == "fp32" || p.value == "fp16" || p.value == "bf16");
+      break;
+    }
+    case 6: {
+      const auto list = g::parse_regions(text);
+      check_outcome(list);
+      if (!list.ok()) break;
+      check(list.value.size() <= g::kMaxRegions);
+      for (size_t i = 0; i < list.value.size(); ++i) {
+        const auto& region = list.value[i];
+        check(!region.rect.empty() && region.rect.x >= 0 && region.rect.y >= 0);
+        check(region.threshold == -1 || (region.threshold >= 0 && region.threshold <= 1));
+        if (!region.class_name.empty()) check(g::parse_class(region.class_name).ok());
+        for (size_t j = 0; j < i; ++j) check(decodiff::intersect(list.value[j].rect, region.rect).empty());
+      }
       break;
     }
   }

@@ -14,6 +14,7 @@
 
 using decodiff::ImageView;
 using decodiff::gst::Decision;
+using decodiff::gst::FrameInspections;
 using decodiff::gst::FrameTicket;
 using decodiff::gst::Inspection;
 using decodiff::gst::InspectionScheduler;
@@ -53,19 +54,19 @@ class FakeEngine {
       std::lock_guard<std::mutex> lock(mutex_);
       if (throw_on_inspect) throw std::runtime_error("device lost");
       std::vector<uint64_t> numbers;
-      std::vector<Inspection> out;
+      std::vector<FrameInspections> out;
       for (const FrameTicket& f : frames) {
         numbers.push_back(f.number);
         Inspection in;
         in.score = f.pixels.data[0] / 100.0f;
-        out.push_back(in);
+        out.push_back({in});
       }
       calls.push_back(numbers);
       return out;
     };
-    c.decide = [](Inspection&& in, const FrameTicket& f) -> std::shared_ptr<const Result> {
+    c.decide = [](FrameInspections&& in, const FrameTicket& f) -> std::shared_ptr<const Result> {
       auto r = std::make_shared<Result>();
-      r->inspection = std::move(in);
+      r->inspection = std::move(in.front());
       r->frame_number = f.number;
       r->pts = f.pts;
       return r;

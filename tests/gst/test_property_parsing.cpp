@@ -167,3 +167,41 @@ TEST(ParsePrecision, CanonicalNames) {
   EXPECT_EQ(parse_precision("fp8").error, "precision \"fp8\": use fp32, fp16 or bf16");
   EXPECT_FALSE(parse_precision("").ok());
 }
+
+TEST(ParseRegions, AListOfRegionsWithClassesAndThresholds) {
+  using decodiff::gst::parse_regions;
+  auto r = parse_regions("10,20,200,200@nut; 300,20,200,200@capsule:0.35 ;0,300,50,50:1");
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.value.size(), 3u);
+  EXPECT_EQ(r.value[0].rect, (Rect{10, 20, 200, 200}));
+  EXPECT_EQ(r.value[0].class_name, "nut");
+  EXPECT_EQ(r.value[0].threshold, -1);  // the element's
+  EXPECT_EQ(r.value[1].class_name, "capsule");
+  EXPECT_DOUBLE_EQ(r.value[1].threshold, 0.35);
+  EXPECT_EQ(r.value[2].class_name, "");
+  EXPECT_DOUBLE_EQ(r.value[2].threshold, 1.0);
+  EXPECT_TRUE(parse_regions("").ok());
+  EXPECT_TRUE(parse_regions("").value.empty());  // the whole frame
+  auto one = parse_regions("1,2,3,4");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one.value.size(), 1u);
+}
+
+TEST(ParseRegions, EachBadRegionIsOneLineNamingIt) {
+  using decodiff::gst::parse_regions;
+  EXPECT_EQ(parse_regions("0,0,10,10;5,5,10,10").error,
+            "roi: regions 1 (0,0,10,10) and 2 (5,5,10,10) overlap; each pixel may belong to one region");
+  EXPECT_EQ(parse_regions("0,0,10,10:1.5").error,
+            "roi \"0,0,10,10:1.5\": threshold \"1.5\" is not a decimal number between 0 and 1");
+  EXPECT_EQ(parse_regions("0,0,10,10:-0.1").error,
+            "roi \"0,0,10,10:-0.1\": threshold \"-0.1\" is not a decimal number between 0 and 1");
+  EXPECT_EQ(parse_regions("0,0,10,10;@nut").error,
+            "roi region 2 \"@nut\": no rectangle (expected x,y,width,height)");
+  EXPECT_EQ(parse_regions("0,0,10,10;20,0,4294967306,10").error.rfind("roi region 2 roi ", 0), 0u)
+      << parse_regions("0,0,10,10;20,0,4294967306,10").error;
+  EXPECT_FALSE(parse_regions("0,0,10,10;").ok());  // an empty region
+  EXPECT_FALSE(parse_regions("0,0,10,10@").ok());  // an empty class
+  std::string many;
+  for (int i = 0; i < 65; ++i) many += (i ? ";" : "") + std::to_string(i * 10) + ",0,10,10";
+  EXPECT_EQ(parse_regions(many).error, "roi: 65 regions; at most 64");
+}

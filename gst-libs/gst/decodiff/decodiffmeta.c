@@ -37,7 +37,22 @@ static gboolean gst_decodiff_meta_init(GstMeta* meta, gpointer params, GstBuffer
   m->producer = NULL;
   m->painted = FALSE;
   m->error = NULL;
+  m->n_inspections = 0;
+  m->inspections = NULL;
   return TRUE;
+}
+
+static void free_inspections(GstDecodiffMeta* m) {
+  guint i;
+  for (i = 0; i < m->n_inspections; i++) {
+    g_free(m->inspections[i].class_name);
+    g_free(m->inspections[i].map_data);
+    g_free(m->inspections[i].regions);
+    g_free(m->inspections[i].error);
+  }
+  g_free(m->inspections);
+  m->inspections = NULL;
+  m->n_inspections = 0;
 }
 
 static void gst_decodiff_meta_free(GstMeta* meta, GstBuffer* buffer) {
@@ -48,6 +63,7 @@ static void gst_decodiff_meta_free(GstMeta* meta, GstBuffer* buffer) {
   g_free(m->regions);
   g_free(m->producer);
   g_free(m->error);
+  free_inspections(m);
   m->class_name = NULL;
   m->map_data = NULL;
   m->regions = NULL;
@@ -75,11 +91,23 @@ static void copy_fields(GstDecodiffMeta* dst, const GstDecodiffMeta* src) {
   gst_decodiff_meta_set_producer(dst, src->producer);
   dst->painted = src->painted;
   gst_decodiff_meta_set_error(dst, src->error);
+  gst_decodiff_meta_set_inspections(dst, src->n_inspections, src->inspections);
 }
 
 static gint scale_coord(gint v, gint in_size, gint out_size) {
   if (in_size <= 0) return v;
   return (gint)gst_util_uint64_scale_int_round((guint64)MAX(v, 0), out_size, in_size);
+}
+
+static void scale_regions(GstDecodiffRegion* regions, guint n, gint iw, gint ih, gint ow, gint oh) {
+  guint i;
+  for (i = 0; i < n; i++) {
+    GstDecodiffRegion* r = &regions[i];
+    r->x = scale_coord(r->x, iw, ow);
+    r->y = scale_coord(r->y, ih, oh);
+    r->width = MAX(1, scale_coord(r->width, iw, ow));
+    r->height = MAX(1, scale_coord(r->height, ih, oh));
+  }
 }
 
 static gboolean gst_decodiff_meta_transform(GstBuffer* dest, GstMeta* meta, GstBuffer* buffer, GQuark type,
@@ -110,12 +138,18 @@ static gboolean gst_decodiff_meta_transform(GstBuffer* dest, GstMeta* meta, GstB
     dst->map_frame_y = scale_coord(src->map_frame_y, ih, oh);
     dst->map_frame_width = scale_coord(src->map_frame_width, iw, ow);
     dst->map_frame_height = scale_coord(src->map_frame_height, ih, oh);
-    for (i = 0; i < dst->n_regions; i++) {
-      GstDecodiffRegion* r = &dst->regions[i];
-      r->x = scale_coord(r->x, iw, ow);
-      r->y = scale_coord(r->y, ih, oh);
-      r->width = MAX(1, scale_coord(r->width, iw, ow));
-      r->height = MAX(1, scale_coord(r->height, ih, oh));
+    scale_regions(dst->regions, dst->n_regions, iw, ih, ow, oh);
+    for (i = 0; i < dst->n_inspections; i++) {
+      GstDecodiffInspection* in = &dst->inspections[i];
+      in->x = scale_coord(in->x, iw, ow);
+      in->y = scale_coord(in->y, ih, oh);
+      in->width = MAX(1, scale_coord(in->width, iw, ow));
+      in->height = MAX(1, scale_coord(in->height, ih, oh));
+      in->map_frame_x = scale_coord(in->map_frame_x, iw, ow);
+      in->map_frame_y = scale_coord(in->map_frame_y, ih, oh);
+      in->map_frame_width = scale_coord(in->map_frame_width, iw, ow);
+      in->map_frame_height = scale_coord(in->map_frame_height, ih, oh);
+      scale_regions(in->regions, in->n_regions, iw, ih, ow, oh);
     }
     return TRUE;
   }
@@ -200,6 +234,40 @@ void gst_decodiff_meta_set_regions(GstDecodiffMeta* meta, guint n_regions, const
   if (n_regions == 0 || regions == NULL) return;
   meta->regions = (GstDecodiffRegion*)g_memdup2(regions, sizeof(GstDecodiffRegion) * n_regions);
   meta->n_regions = n_regions;
+}
+
+void gst_decodiff_meta_set_inspections(GstDecodiffMeta* meta, guint n_inspections,
+                                       const GstDecodiffInspection* inspections) {
+  guint i;
+  GstDecodiffInspection* copy;
+
+  g_return_if_fail(meta != NULL);
+  g_return_if_fail(n_inspections == 0 || inspections != NULL);
+  /* built before the old list goes: `inspections` may be the meta's own */
+  copy = n_inspections ? g_new0(GstDecodiffInspection, n_inspections) : NULL;
+  for (i = 0; i < n_inspections; i++) {
+    const GstDecodiffInspection* in = &inspections[i];
+    gsize map_size = sizeof(gfloat) * (gsize)MAX(in->map_width, 0) * (gsize)MAX(in->map_height, 0);
+    copy[i] = *in;
+    copy[i].class_name = g_strdup(in->class_name);
+    copy[i].map_data = (in->map_data && map_size) ? (gfloat*)g_memdup2(in->map_data, map_size) : NULL;
+    if (!copy[i].map_data) copy[i].map_width = copy[i].map_height = 0;
+    copy[i].regions =
+        (in->regions && in->n_regions)
+            ? (GstDecodiffRegion*)g_memdup2(in->regions, sizeof(GstDecodiffRegion) * in->n_regions)
+            : NULL;
+    if (!copy[i].regions) copy[i].n_regions = 0;
+    copy[i].error = g_strdup(in->error);
+  }
+  free_inspections(meta);
+  meta->inspections = copy;
+  meta->n_inspections = n_inspections;
+}
+
+const GstDecodiffInspection* gst_decodiff_meta_get_inspection(const GstDecodiffMeta* meta, guint index) {
+  g_return_val_if_fail(meta != NULL, NULL);
+  if (index >= meta->n_inspections) return NULL;
+  return &meta->inspections[index];
 }
 
 gfloat gst_decodiff_meta_map_value_at(const GstDecodiffMeta* meta, gint frame_x, gint frame_y) {

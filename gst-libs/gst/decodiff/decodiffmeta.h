@@ -62,6 +62,55 @@ typedef struct {
 } GstDecodiffRegion;
 
 /**
+ * GstDecodiffInspection:
+ * @x: left edge of the inspected region, in frame pixels
+ * @y: top edge of the inspected region
+ * @width: width of the inspected region
+ * @height: height of the inspected region
+ * @class_id: the model's class index the region was inspected as
+ * @class_name: that class's name (owned by the meta)
+ * @score: the region's anomaly score (the maximum of its map), in [0, 1]
+ * @anomalous: @score >= @threshold (or the inspection failed: see @error)
+ * @threshold: the threshold applied to this region
+ * @map_width: width of the region's anomaly map, at the model's resolution
+ * @map_height: height of that map
+ * @map_data: the map, row-major floats in [0, 1] (owned by the meta; NULL when none)
+ * @map_frame_x: left edge of the frame rectangle the map covers
+ * @map_frame_y: top edge of that rectangle
+ * @map_frame_width: width of that rectangle
+ * @map_frame_height: height of that rectangle
+ * @n_regions: number of entries in @regions
+ * @regions: the anomalous regions found inside this region, highest score
+ *   first (owned by the meta)
+ * @error: NULL, or why this region's inspection failed (owned by the meta)
+ *
+ * The result for one inspected region of a frame. An element with several
+ * regions (its roi property lists them) inspects each one, with its own
+ * class and threshold.
+ */
+typedef struct {
+  gint x;
+  gint y;
+  gint width;
+  gint height;
+  gint class_id;
+  gchar* class_name;
+  gfloat score;
+  gboolean anomalous;
+  gfloat threshold;
+  gint map_width;
+  gint map_height;
+  gfloat* map_data;
+  gint map_frame_x;
+  gint map_frame_y;
+  gint map_frame_width;
+  gint map_frame_height;
+  guint n_regions;
+  GstDecodiffRegion* regions;
+  gchar* error;
+} GstDecodiffInspection;
+
+/**
  * GstDecodiffMeta:
  * @meta: parent #GstMeta
  * @score: image anomaly score: the maximum of the anomaly map, in [0, 1]
@@ -92,6 +141,12 @@ typedef struct {
  * @error: NULL, or why the inspection failed (e.g. "non-finite score", owned):
  *   the result is then unknown, @anomalous is TRUE, @score may be NaN and the
  *   one region is the whole inspected rectangle
+ * @n_inspections: number of entries in @inspections (one per inspected
+ *   region; 1 for an element with one region, 0 for a meta without a result)
+ * @inspections: every inspected region's result, in the order of the
+ *   element's roi list (owned). The fields above sum them up: @anomalous when
+ *   any region is, the highest @score with its class, threshold and map, and
+ *   every region's anomalous regions.
  *
  * The result of one decodiffinspect element for one buffer. All pointers are
  * owned by the meta and valid while the buffer lives.
@@ -128,6 +183,8 @@ typedef struct {
   gchar* producer;
   gboolean painted;
   gchar* error;
+  guint n_inspections;
+  GstDecodiffInspection* inspections;
 } GstDecodiffMeta;
 
 /**
@@ -236,6 +293,28 @@ void gst_decodiff_meta_set_map(GstDecodiffMeta* meta, gint width, gint height, c
  * Replaces @meta's regions with a copy of @regions (0 or NULL clears them).
  */
 void gst_decodiff_meta_set_regions(GstDecodiffMeta* meta, guint n_regions, const GstDecodiffRegion* regions);
+
+/**
+ * gst_decodiff_meta_set_inspections:
+ * @meta: a #GstDecodiffMeta
+ * @n_inspections: number of entries in @inspections
+ * @inspections: (array length=n_inspections): the per-region results; copied
+ *   deeply (names, maps, regions and errors), so the caller keeps its own
+ *
+ * Replaces the meta's per-region results.
+ */
+void gst_decodiff_meta_set_inspections(GstDecodiffMeta* meta, guint n_inspections,
+                                       const GstDecodiffInspection* inspections);
+
+/**
+ * gst_decodiff_meta_get_inspection:
+ * @meta: a #GstDecodiffMeta
+ * @index: which inspected region, from 0 to @n_inspections - 1
+ *
+ * Returns: (transfer none) (nullable): the result for that region, or NULL
+ * when @index is out of range.
+ */
+const GstDecodiffInspection* gst_decodiff_meta_get_inspection(const GstDecodiffMeta* meta, guint index);
 
 /**
  * gst_decodiff_meta_map_value_at:
