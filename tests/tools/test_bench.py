@@ -53,7 +53,22 @@ with tempfile.TemporaryDirectory() as tmp:
         c = json.load(open(out_json))["cases"][0]
         check(c["frame_width"] == 161 and c["frame_height"] == 97, f"frame size in the report: {c}")
 
-for args, message in [(["--cuda-graphs", "on"], "need a CUDA device"), (["--layout", "nhwc"], "unknown layout"),
+    # Several regions per frame: one batched call against one call per region, per count.
+    p = subprocess.run([bench, "--model", model, "--device", "cpu", "--regions", "1,3", "--frame-size", "120x90",
+                        "--warmup", "0", "--iterations", "2", "--threads", "1", "--json", out_json],
+                       capture_output=True, text=True, timeout=300)
+    check(p.returncode == 0, f"--regions run failed: {p.stderr}")
+    if p.returncode == 0:
+        cases = json.load(open(out_json))["cases"]
+        check([c["regions"] for c in cases] == [1, 3], f"one case per region count: {cases}")
+        for c in cases:
+            b, s = c["batched_ms_per_frame"]["median_ms"], c["per_region_ms_per_frame"]["median_ms"]
+            check(b > 0 and s > 0 and c["frame"] == "120x90", f"regions case fields: {c}")
+            check(abs(c["batched_regions_per_s"] * b - 1000 * c["regions"]) < 1e-6, "regions/s = regions / time")
+            check(abs(c["speedup"] - s / b) < 1e-9, "speed-up = per-region time / batched time")
+        check(p.stdout.count("x\n") == 2, "one printed row per region count")
+
+for args, message in [(["--regions", "0"], "1 to 64 regions"), (["--cuda-graphs", "on"], "need a CUDA device"), (["--layout", "nhwc"], "unknown layout"),
                       (["--frame-size", "1920"], "--frame-size takes WxH")]:
     p = subprocess.run([bench, "--model", model, "--device", "cpu", "--iterations", "1", *args], capture_output=True,
                        text=True, timeout=120)

@@ -11,6 +11,7 @@
 
 #include "bench_runner.h"
 #include "error_text.h"
+#include "regions_bench.h"
 
 namespace {
 
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "untimed iterations first")->capture_default_str();
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = its default)");
   app.add_option("--json", json_out, "write all results as JSON here");
+  std::string regions;
+  app.add_option("--regions", regions,
+                 "instead of the stage timing: comma-separated regions per frame (e.g. 1,4,8), each count "
+                 "timed as one batched engine call against one call per region (what roi=\"...;...\" does)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -99,8 +104,6 @@ int main(int argc, char** argv) {
           variants.push_back(
               {device, parse_precision(p), parse_layout(l), g == "on", cudnn_benchmark, pinned_copies});
         }
-    std::cout << "device  prec  layout         mode     batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr  "
-                 " GFLOP/s  peak MiB\n";
     auto write_json = [&] {
       if (json_out.empty()) return;
       std::ofstream out(json_out);
@@ -117,6 +120,32 @@ int main(int argc, char** argv) {
       warned = true;
       return engine;
     };
+    if (!regions.empty()) {
+      auto engine = make_engine(variants.front());
+      std::cout << "regions  batched ms/frame  per-region ms/frame  batched regions/s  per-region regions/s  "
+                   "speed-up\n";
+      for (const auto& n : split(regions)) {
+        bench::RegionsCase c;
+        c.regions = std::stoi(n);
+        if (frame_w > 0) c.frame_width = frame_w, c.frame_height = frame_h;
+        c.rounds = iterations;
+        c.warmup = warmup;
+        auto r = bench::run_regions(
+            *engine, c, [](const std::string& msg) { std::cerr << "\r" << msg << "   " << std::flush; });
+        std::cerr << "\r" << std::string(40, ' ') << "\r";
+        std::cout << std::fixed << std::setprecision(1) << std::setw(7) << c.regions << std::setw(18)
+                  << r["batched_ms_per_frame"]["median_ms"].get<double>() << std::setw(21)
+                  << r["per_region_ms_per_frame"]["median_ms"].get<double>() << std::setw(19)
+                  << r["batched_regions_per_s"].get<double>() << std::setw(22)
+                  << r["per_region_regions_per_s"].get<double>() << std::setw(9) << std::setprecision(2)
+                  << r["speedup"].get<double>() << "x\n";
+        report["cases"].push_back(r);
+        write_json();
+      }
+      return 0;
+    }
+    std::cout << "device  prec  layout         mode     batch  ms/frame  p95 ms/frame    frames/s  GFLOP/fr  "
+                 " GFLOP/s  peak MiB\n";
     std::shared_ptr<Engine> fp32;
     if (compare_fp32) fp32 = make_engine({device, Precision::kFloat32, Layout::kContiguous});
     for (const auto& options : variants) {
