@@ -141,8 +141,8 @@ static GstStaticPadTemplate src_template =
 G_DEFINE_TYPE(GstDecodiffPublish, gst_decodiff_publish, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE(decodiffpublish, "decodiffpublish", GST_RANK_NONE,
                                       GST_TYPE_DECODIFF_PUBLISH,
-                                      GST_DEBUG_CATEGORY_INIT(gst_decodiff_publish_debug, "decodiffpublish", 0,
-                                                              "decodiff results to files and MQTT"));
+                                      GST_DEBUG_CATEGORY_INIT(gst_decodiff_publish_debug, "decodiffpublish",
+                                                              0, "decodiff results to files and MQTT"));
 
 /* ------------------------------------------------------------------------ */
 /* settings snapshot                                                          */
@@ -227,8 +227,8 @@ static gboolean gst_decodiff_publish_set_caps(GstBaseTransform* trans, GstCaps* 
   GstDecodiffPublish* self = GST_DECODIFF_PUBLISH(trans);
   GstVideoInfo info;
   if (!gst_video_info_from_caps(&info, incaps)) {
-    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("decodiffpublish: cannot read the caps %" GST_PTR_FORMAT, incaps),
-                      (NULL));
+    GST_ELEMENT_ERROR(self, CORE, NEGOTIATION,
+                      ("decodiffpublish: cannot read the caps %" GST_PTR_FORMAT, incaps), (NULL));
     return FALSE;
   }
   if (self->session) self->session->set_format(info);
@@ -380,12 +380,13 @@ static void gst_decodiff_publish_finalize(GObject* object) {
   G_OBJECT_CLASS(gst_decodiff_publish_parent_class)->finalize(object);
 }
 
-static void install_string(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb,
-                           const char* default_value, GParamFlags flags) {
+static void install_string(GObjectClass* klass, guint id, const char* name, const char* nick,
+                           const char* blurb, const char* default_value, GParamFlags flags) {
   g_object_class_install_property(klass, id, g_param_spec_string(name, nick, blurb, default_value, flags));
 }
 
-static void install_counter(GObjectClass* klass, guint id, const char* name, const char* nick, const char* blurb) {
+static void install_counter(GObjectClass* klass, guint id, const char* name, const char* nick,
+                            const char* blurb) {
   g_object_class_install_property(
       klass, id,
       g_param_spec_uint64(name, nick, blurb, 0, G_MAXUINT64, 0,
@@ -441,16 +442,16 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    *
    * method=mqtt: the broker's host name or IP address (no scheme, no port).
    */
-  install_string(gobject_class, PROP_ADDRESS, "address", "Address", "method=mqtt: broker host name or IP address",
-                 DEFAULT_ADDRESS, ready);
+  install_string(gobject_class, PROP_ADDRESS, "address", "Address",
+                 "method=mqtt: broker host name or IP address", DEFAULT_ADDRESS, ready);
   /**
    * GstDecodiffPublish:port:
    *
    * method=mqtt: the broker's port (1883 plain, usually 8883 with TLS).
    */
-  g_object_class_install_property(gobject_class, PROP_PORT,
-                                  g_param_spec_uint("port", "Port", "method=mqtt: broker port", 1, 65535,
-                                                    DEFAULT_PORT, ready));
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_uint("port", "Port", "method=mqtt: broker port", 1, 65535, DEFAULT_PORT, ready));
   /**
    * GstDecodiffPublish:topic:
    *
@@ -458,10 +459,11 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    * inspecting element's name and {class} by the result's class (each made
    * one topic level: '/', '+' and '#' become '_'). No wildcards.
    */
-  install_string(gobject_class, PROP_TOPIC, "topic", "Topic",
-                 "method=mqtt: topic; {element} and {class} are replaced by the inspecting element's name and "
-                 "the class",
-                 DEFAULT_TOPIC, ready);
+  install_string(
+      gobject_class, PROP_TOPIC, "topic", "Topic",
+      "method=mqtt: topic; {element} and {class} are replaced by the inspecting element's name and "
+      "the class",
+      DEFAULT_TOPIC, ready);
   /**
    * GstDecodiffPublish:client-id:
    *
@@ -477,7 +479,8 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    */
   g_object_class_install_property(
       gobject_class, PROP_QOS,
-      g_param_spec_uint("qos", "QoS", "method=mqtt: quality of service: 0 at most once, 1 at least once, 2 "
+      g_param_spec_uint("qos", "QoS",
+                        "method=mqtt: quality of service: 0 at most once, 1 at least once, 2 "
                         "exactly once",
                         0, 2, DEFAULT_QOS, ready));
   /**
@@ -495,8 +498,8 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    *
    * method=mqtt: the user name to log in with; unset = none.
    */
-  install_string(gobject_class, PROP_USERNAME, "username", "User name", "method=mqtt: user name; unset = none",
-                 NULL, ready);
+  install_string(gobject_class, PROP_USERNAME, "username", "User name",
+                 "method=mqtt: user name; unset = none", NULL, ready);
   /**
    * GstDecodiffPublish:password:
    *
@@ -512,9 +515,10 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    * method=mqtt: PEM file of the certificate authorities the broker's
    * certificate is checked against; setting it turns TLS on. Checked at start.
    */
-  install_string(gobject_class, PROP_CA_FILE, "ca-file", "CA file",
-                 "method=mqtt: PEM CA certificates; set = TLS (the broker's certificate and name are checked)",
-                 NULL, ready);
+  install_string(
+      gobject_class, PROP_CA_FILE, "ca-file", "CA file",
+      "method=mqtt: PEM CA certificates; set = TLS (the broker's certificate and name are checked)", NULL,
+      ready);
   /**
    * GstDecodiffPublish:cert-file:
    *
@@ -573,8 +577,8 @@ static void gst_decodiff_publish_class_init(GstDecodiffPublishClass* klass) {
    * object). Unset = no snapshots.
    */
   install_string(gobject_class, PROP_SNAPSHOT_LOCATION, "snapshot-location", "Snapshot location",
-                 "Folder for reject images (frame, heatmap, JSON sidecar) of anomalous frames; unset = none", NULL,
-                 ready);
+                 "Folder for reject images (frame, heatmap, JSON sidecar) of anomalous frames; unset = none",
+                 NULL, ready);
   /**
    * GstDecodiffPublish:snapshot-format:
    *

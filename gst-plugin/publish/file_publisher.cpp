@@ -67,8 +67,8 @@ void FilePublisher::close(std::chrono::milliseconds) {
   if (fd_ < 0) return;
   // EINVAL/EROFS: a file that cannot be synced (a pipe, a device).
   if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS)
-    events_({PublisherEvent::Kind::kWarning,
-             "Cannot sync " + path_ + " to the disk: " + std::strerror(errno), ""});
+    events_({PublisherEvent::Kind::kWarning, "Cannot sync " + path_ + " to the disk: " + std::strerror(errno),
+             ""});
   ::close(fd_);
   fd_ = -1;
 }

@@ -59,9 +59,7 @@ MqttPublisher::MqttPublisher(const MqttSettings& settings, PublisherEvents event
 
 MqttPublisher::~MqttPublisher() { close(std::chrono::milliseconds(0)); }
 
-std::string MqttPublisher::where() const {
-  return settings_.address + ":" + std::to_string(settings_.port);
-}
+std::string MqttPublisher::where() const { return settings_.address + ":" + std::to_string(settings_.port); }
 
 void MqttPublisher::publish(Publication publication) {
   {
@@ -97,8 +95,8 @@ void MqttPublisher::pump() {
     } else {
       ++lost_;  // e.g. too large for the broker: it would never go through
       events_({PublisherEvent::Kind::kWarning,
-               "MQTT broker " + where() + ": cannot publish a result to \"" + topic + "\": " +
-                   mosquitto_strerror(rc) + "; it is dropped",
+               "MQTT broker " + where() + ": cannot publish a result to \"" + topic +
+                   "\": " + mosquitto_strerror(rc) + "; it is dropped",
                ""});
     }
     changed_.notify_all();
@@ -126,9 +124,8 @@ void MqttPublisher::on_connect(struct mosquitto*, void* self_ptr, int rc) {
     self->changed_.notify_all();
   }
   if (announce)
-    self->events_({PublisherEvent::Kind::kInfo, "Connected to the MQTT broker " + self->where() +
-                                                    "; sending the queued results",
-                   ""});
+    self->events_({PublisherEvent::Kind::kInfo,
+                   "Connected to the MQTT broker " + self->where() + "; sending the queued results", ""});
 }
 
 void MqttPublisher::on_disconnect(struct mosquitto*, void* self_ptr, int rc) {
@@ -170,8 +167,9 @@ void MqttPublisher::connection_failed(int rc, int error_number) {
   events_({PublisherEvent::Kind::kWarning,
            std::string(ever_connected_ ? "Cannot reconnect to" : "Cannot connect to") + " the MQTT broker " +
                where() + ": " + why + "; retrying (back-off up to " +
-               std::to_string(settings_.reconnect_delay_max.count()) + " s), results are queued (max-queued " +
-               std::to_string(settings_.max_queued) + ", the oldest dropped beyond)",
+               std::to_string(settings_.reconnect_delay_max.count()) +
+               " s), results are queued (max-queued " + std::to_string(settings_.max_queued) +
+               ", the oldest dropped beyond)",
            ""});
 }
 
@@ -232,7 +230,8 @@ void MqttPublisher::close(std::chrono::milliseconds drain) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (closed_) return;
     closed_ = true;
-    changed_.wait_for(lock, drain, [this] { return !connected_ || (queue_.size() == 0 && in_flight_.empty()); });
+    changed_.wait_for(lock, drain,
+                      [this] { return !connected_ || (queue_.size() == 0 && in_flight_.empty()); });
     stopping_ = true;
     changed_.notify_all();
   }

@@ -36,10 +36,10 @@ struct MqttSettings {
   std::string client_id;                             // empty: a random one
   int qos = 1;
   bool retain = false;
-  std::string username, password;              // empty: none
-  std::string ca_file, cert_file, key_file;    // ca_file set: TLS (checked with tls_files_error)
+  std::string username, password;            // empty: none
+  std::string ca_file, cert_file, key_file;  // ca_file set: TLS (checked with tls_files_error)
   size_t max_queued = 1000;
-  std::chrono::seconds reconnect_delay{1};     // the first retry; doubled up to reconnect_delay_max
+  std::chrono::seconds reconnect_delay{1};  // the first retry; doubled up to reconnect_delay_max
   std::chrono::seconds reconnect_delay_max{30};
   int keepalive_s = 30;
 };
@@ -78,13 +78,13 @@ class MqttPublisher : public Publisher {
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable changed_;
   bool stopping_ = false;
-  bool connected_ = false;         // the broker accepted the connection
+  bool connected_ = false;  // the broker accepted the connection
   bool ever_connected_ = false;
-  bool warned_ = false;            // a warning is out; an info follows the next connection
-  std::set<int> in_flight_;        // message ids handed to libmosquitto, not yet confirmed
-  std::set<int> early_confirms_;   // confirmed before publish() returned the id
+  bool warned_ = false;           // a warning is out; an info follows the next connection
+  std::set<int> in_flight_;       // message ids handed to libmosquitto, not yet confirmed
+  std::set<int> early_confirms_;  // confirmed before publish() returned the id
   uint64_t sent_ = 0;
-  uint64_t lost_ = 0;              // dropped other than by the queue (QoS 0 in flight at a disconnect, refused)
+  uint64_t lost_ = 0;  // dropped other than by the queue (QoS 0 in flight at a disconnect, refused)
   bool closed_ = false;
 };
 

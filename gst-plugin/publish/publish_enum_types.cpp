@@ -16,10 +16,10 @@ GType gst_decodiff_publish_method_get_type(void) {
 
 GType gst_decodiff_publish_which_get_type(void) {
   static GType type = 0;
-  static const GEnumValue values[] = {{GST_DECODIFF_PUBLISH_ALL, "Every inspected frame", "all"},
-                                      {GST_DECODIFF_PUBLISH_ANOMALIES, "Anomalous inspected frames only",
-                                       "anomalies"},
-                                      {0, NULL, NULL}};
+  static const GEnumValue values[] = {
+      {GST_DECODIFF_PUBLISH_ALL, "Every inspected frame", "all"},
+      {GST_DECODIFF_PUBLISH_ANOMALIES, "Anomalous inspected frames only", "anomalies"},
+      {0, NULL, NULL}};
   return register_enum(&type, "GstDecodiffPublishWhich", values);
 }
 

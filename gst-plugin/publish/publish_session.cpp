@@ -31,17 +31,15 @@ SnapshotResult snapshot_result(const GstDecodiffMeta& m) {
 
 std::unique_ptr<PublishSession> PublishSession::start(GstElement* element, const PublishSettings& settings) {
   if (std::string error = settings_error(settings); !error.empty()) {
-    GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("decodiffpublish \"%s\": %s", settings.element_name.c_str(),
-                                                     error.c_str()),
-                      (NULL));
+    GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS,
+                      ("decodiffpublish \"%s\": %s", settings.element_name.c_str(), error.c_str()), (NULL));
     return nullptr;
   }
   try {
     return std::unique_ptr<PublishSession>(new PublishSession(element, settings));
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(element, RESOURCE, OPEN_WRITE, ("decodiffpublish \"%s\": %s",
-                                                       settings.element_name.c_str(), e.what()),
-                      (NULL));
+    GST_ELEMENT_ERROR(element, RESOURCE, OPEN_WRITE,
+                      ("decodiffpublish \"%s\": %s", settings.element_name.c_str(), e.what()), (NULL));
     return nullptr;
   }
 }
@@ -54,7 +52,8 @@ PublishSession::PublishSession(GstElement* element, const PublishSettings& setti
     publisher_ = std::make_unique<FilePublisher>(settings_.location, events);
   else
     publisher_ = std::make_unique<MqttPublisher>(settings_.mqtt, events);
-  if (!settings_.snapshot.dir.empty()) snapshots_ = std::make_unique<SnapshotWriter>(settings_.snapshot, events);
+  if (!settings_.snapshot.dir.empty())
+    snapshots_ = std::make_unique<SnapshotWriter>(settings_.snapshot, events);
 }
 
 PublishSession::~PublishSession() { close(); }
@@ -77,7 +76,8 @@ void PublishSession::handle(GstBuffer* buffer, bool anomalies_only) {
   BufferPtr copy;  // one copy of the frame for all its snapshots
   bool painted = false;
   gpointer state = NULL;
-  while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(buffer, &state)) painted = painted || m->painted;
+  while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(buffer, &state))
+    painted = painted || m->painted;
   if (painted && snapshots_ && !warned_painted_) {
     warned_painted_ = true;
     GstDecodiffMeta* first = NULL;
@@ -85,12 +85,13 @@ void PublishSession::handle(GstBuffer* buffer, bool anomalies_only) {
     while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(buffer, &state))
       if (m->painted && !first) first = m;
     const char* painter = first && first->producer ? first->producer : "(unknown)";
-    GST_ELEMENT_WARNING(element_, STREAM, FORMAT,
-                        ("decodiffpublish \"%s\": the frames were painted by decodiffinspect \"%s\" (its "
-                         "overlay), so the raw snapshots show the overlay too (their sidecars say "
-                         "\"painted\": true). Set overlay=none on \"%s\" to save frames as the camera saw them",
-                         settings_.element_name.c_str(), painter, painter),
-                        (NULL));
+    GST_ELEMENT_WARNING(
+        element_, STREAM, FORMAT,
+        ("decodiffpublish \"%s\": the frames were painted by decodiffinspect \"%s\" (its "
+         "overlay), so the raw snapshots show the overlay too (their sidecars say "
+         "\"painted\": true). Set overlay=none on \"%s\" to save frames as the camera saw them",
+         settings_.element_name.c_str(), painter, painter),
+        (NULL));
   }
   state = NULL;
   while (GstDecodiffMeta* m = gst_buffer_iterate_decodiff_meta(buffer, &state)) {
@@ -127,11 +128,11 @@ PublishCounters PublishSession::counters() const {
 GstStructure* PublishSession::counters_structure() const {
   const PublishCounters c = counters();
   return gst_structure_new(
-      "decodiff-publish", "method", G_TYPE_STRING, settings_.method == Method::kFile ? "file" : "mqtt", "sent",
-      G_TYPE_UINT64, (guint64)c.published.sent, "dropped", G_TYPE_UINT64, (guint64)c.published.dropped,
-      "queued", G_TYPE_UINT64, (guint64)c.published.queued, "snapshots-saved", G_TYPE_UINT64,
-      (guint64)c.snapshots.saved, "snapshots-failed", G_TYPE_UINT64, (guint64)c.snapshots.failed,
-      "snapshots-dropped", G_TYPE_UINT64, (guint64)c.snapshots.dropped, NULL);
+      "decodiff-publish", "method", G_TYPE_STRING, settings_.method == Method::kFile ? "file" : "mqtt",
+      "sent", G_TYPE_UINT64, (guint64)c.published.sent, "dropped", G_TYPE_UINT64,
+      (guint64)c.published.dropped, "queued", G_TYPE_UINT64, (guint64)c.published.queued, "snapshots-saved",
+      G_TYPE_UINT64, (guint64)c.snapshots.saved, "snapshots-failed", G_TYPE_UINT64,
+      (guint64)c.snapshots.failed, "snapshots-dropped", G_TYPE_UINT64, (guint64)c.snapshots.dropped, NULL);
 }
 
 void PublishSession::close() {

@@ -11,7 +11,8 @@ namespace decodiff::gst::publish {
 std::string address_error(const std::string& a) {
   if (a.empty()) return "address is empty";
   if (a.find("://") != std::string::npos)
-    return "address \"" + a + "\" has a scheme; give the host name or IP address only (and port=, ca-file= for TLS)";
+    return "address \"" + a +
+           "\" has a scheme; give the host name or IP address only (and port=, ca-file= for TLS)";
   for (char c : a)
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '/' || c == '[' || c == ']' || c == '@')
       return "address \"" + a + "\" is not a host name or IP address";

@@ -17,8 +17,8 @@ enum class Method { kFile, kMqtt };
 struct PublishSettings {
   std::string element_name;
   Method method = Method::kFile;
-  std::string location;  // method=file
-  MqttSettings mqtt;     // method=mqtt
+  std::string location;       // method=file
+  MqttSettings mqtt;          // method=mqtt
   SnapshotSettings snapshot;  // snapshot.dir empty: no snapshots
 };
 

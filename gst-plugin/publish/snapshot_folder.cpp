@@ -47,8 +47,8 @@ std::string SnapshotFolder::base_name(std::chrono::system_clock::time_point when
                 static_cast<unsigned long long>(frame % 1000000000000ULL));
   std::string name = stamp;
   for (char c : element.empty() ? std::string("unknown") : element) {
-    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.';
+    const bool keep =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     name += keep ? c : '-';
   }
   return name;
@@ -71,7 +71,7 @@ bool SnapshotFolder::scan() {
     const std::string name = e->d_name;
     const std::string base = snapshot_of(name);
     if (base.empty()) continue;
-    struct stat st{};
+    struct stat st {};
     if (::stat((dir_ + "/" + name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     Entry& entry = snapshots_[base];
     entry.files.push_back(name);
@@ -96,9 +96,7 @@ std::vector<std::string> SnapshotFolder::add(const std::string& base, const std:
 
 std::vector<std::string> SnapshotFolder::enforce() {
   std::vector<std::string> removed;
-  auto over = [this] {
-    return (max_files_ && files_ > max_files_) || (max_bytes_ && bytes_ > max_bytes_);
-  };
+  auto over = [this] { return (max_files_ && files_ > max_files_) || (max_bytes_ && bytes_ > max_bytes_); };
   while (snapshots_.size() > 1 && over()) {
     auto oldest = snapshots_.begin();
     for (const std::string& f : oldest->second.files) {

@@ -35,7 +35,8 @@ class SnapshotFolder {
   // Records a snapshot just written (its file names in dir(), its bytes) and
   // removes the oldest ones until the folder is within the budget again. The
   // newest snapshot is always kept. Returns the files removed.
-  std::vector<std::string> add(const std::string& base, const std::vector<std::string>& files, uint64_t bytes);
+  std::vector<std::string> add(const std::string& base, const std::vector<std::string>& files,
+                               uint64_t bytes);
 
   uint64_t files() const { return files_; }
   uint64_t bytes() const { return bytes_; }

@@ -76,15 +76,16 @@ cv::Mat heatmap_image(const cv::Mat& frame, const SnapshotResult& r) {
       // The map stretched over its rectangle, then the part inside the frame.
       cv::Mat stretched;
       cv::resize(r.map, stretched, cv::Size(r.map_rect.width, r.map_rect.height), 0, 0, cv::INTER_LINEAR);
-      const cv::Mat part = stretched(cv::Rect(area.x - r.map_rect.x, area.y - r.map_rect.y, area.width,
-                                              area.height));
+      const cv::Mat part =
+          stretched(cv::Rect(area.x - r.map_rect.x, area.y - r.map_rect.y, area.width, area.height));
       cv::Mat rgb;
       cv::cvtColor(out(area), rgb, cv::COLOR_BGR2RGB);
       cv::Mat blended = imaging::heatmap_overlay(rgb, part, kFrameWeight);
       cv::Mat target = out(area);  // converted in place: same size and type
       cv::cvtColor(blended, target, cv::COLOR_RGB2BGR);
     }
-    for (const Rect& g : r.regions) cv::rectangle(out, cv::Rect(g.x, g.y, g.width, g.height), white, thickness);
+    for (const Rect& g : r.regions)
+      cv::rectangle(out, cv::Rect(g.x, g.y, g.width, g.height), white, thickness);
   }
   char label[96];
   if (!r.error.empty())

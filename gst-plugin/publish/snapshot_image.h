@@ -24,10 +24,10 @@ namespace decodiff::gst::publish {
 struct SnapshotResult {
   float score = 0;
   bool anomalous = false;
-  std::string error;             // the failed inspection's reason, or empty
-  cv::Mat map;                   // CV_32F, the model's map (empty: none)
-  Rect map_rect;                 // where it lies in the frame
-  std::vector<Rect> regions;     // frame coordinates
+  std::string error;          // the failed inspection's reason, or empty
+  cv::Mat map;                // CV_32F, the model's map (empty: none)
+  Rect map_rect;              // where it lies in the frame
+  std::vector<Rect> regions;  // frame coordinates
 };
 
 // Reads frames of one format as BGR. Packed RGB formats are reordered by

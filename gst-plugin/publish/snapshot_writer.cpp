@@ -116,9 +116,8 @@ void SnapshotWriter::save(SnapshotJob& job) {
     const cv::Mat heat = heatmap_image(raw, job.result);
     const bool png = settings_.format == SnapshotFormat::kPng;
     const std::string ext = png ? ".png" : ".jpg";
-    const std::vector<int> params =
-        png ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3}
-            : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, settings_.jpeg_quality};
+    const std::vector<int> params = png ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3}
+                                        : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, settings_.jpeg_quality};
     std::vector<uchar> raw_bytes, heat_bytes;
     if (!cv::imencode(ext, raw, raw_bytes, params) || !cv::imencode(ext, heat, heat_bytes, params)) {
       failed("the image cannot be encoded");

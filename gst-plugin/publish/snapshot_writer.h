@@ -91,8 +91,8 @@ class SnapshotWriter {
   std::mutex mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;
-  bool busy_ = false;      // the worker is saving a job
-  bool failing_ = false;   // warned; an info follows the next saved snapshot (worker thread only)
+  bool busy_ = false;     // the worker is saving a job
+  bool failing_ = false;  // warned; an info follows the next saved snapshot (worker thread only)
   std::atomic<uint64_t> saved_{0}, failed_{0}, abandoned_{0};
 };
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -75,17 +76,36 @@ inline std::string rgb_caps(int width = 48, int height = 40) {
          ",framerate=10/1";
 }
 
-// A harness around a decodiffpublish built from `props`.
-inline GstHarness* publish_harness(const std::string& props, const std::string& caps = rgb_caps()) {
-  GstHarness* h = gst_harness_new_parse(("decodiffpublish name=pub " + props).c_str());
+// A harness around `description` (a bin with ghost pads), whose messages go to
+// `bus` (if given) from the start on: the element starts when the harness is made.
+inline GstHarness* harness_with_bus(const std::string& description, const std::string& caps, GstBus* bus) {
+  GError* err = NULL;
+  GstElement* bin = gst_parse_bin_from_description(description.c_str(), TRUE, &err);
+  EXPECT_EQ(err, nullptr) << (err ? err->message : "");
+  if (err) g_error_free(err);
+  if (bus) gst_element_set_bus(bin, bus);
+  GstHarness* h = gst_harness_new_with_element(bin, "sink", "src");
+  gst_object_unref(bin);
   gst_harness_set_src_caps_str(h, caps.c_str());
   return h;
 }
 
-inline GstElement* publisher(GstHarness* h) {
-  return GST_IS_BIN(h->element) ? gst_bin_get_by_name(GST_BIN(h->element), "pub")
-                                : GST_ELEMENT(gst_object_ref(h->element));
+// A harness around a decodiffpublish (named "pub") built from `props`.
+inline GstHarness* publish_harness(const std::string& props, const std::string& caps = rgb_caps(),
+                                   GstBus* bus = nullptr) {
+  return harness_with_bus("decodiffpublish name=pub " + props, caps, bus);
 }
+
+// The published object of meta_buffer(frame, anomalous), as decodiffpublish writes it.
+inline std::string expected_object(uint64_t frame, bool anomalous) {
+  return "{\"schema\":1,\"element\":\"inspect0\",\"frame\":" + std::to_string(frame) +
+         ",\"pts\":" + std::to_string(frame * 100000000) + ",\"score\":" + (anomalous ? "0.75" : "0.125") +
+         ",\"anomalous\":" + (anomalous ? "true" : "false") +
+         ",\"threshold\":0.5,\"class\":\"nut\",\"regions\":" +
+         (anomalous ? "[{\"x\":4,\"y\":6,\"w\":10,\"h\":8,\"score\":0.75}]" : "[]") + ",\"latency_ms\":1.25}";
+}
+
+inline GstElement* publisher(GstHarness* h) { return gst_bin_get_by_name(GST_BIN(h->element), "pub"); }
 inline guint64 publisher_counter(GstHarness* h, const char* name) {
   GstElement* e = publisher(h);
   guint64 v = 0;
@@ -135,11 +155,11 @@ inline std::string mosquitto_path() {
   return "";
 }
 
-#define SKIP_WITHOUT_MOSQUITTO()                                                                  \
-  do {                                                                                            \
-    if (::decodiff::publish_test::mosquitto_path().empty())                                       \
-      GTEST_SKIP() << "the mosquitto broker is not installed (Debian package mosquitto; "        \
-                      "scripts/bootstrap.sh installs it)";                                        \
+#define SKIP_WITHOUT_MOSQUITTO()                                                          \
+  do {                                                                                    \
+    if (::decodiff::publish_test::mosquitto_path().empty())                               \
+      GTEST_SKIP() << "the mosquitto broker is not installed (Debian package mosquitto; " \
+                      "scripts/bootstrap.sh installs it)";                                \
   } while (0)
 
 // A mosquitto broker on 127.0.0.1 only, with its own configuration and
@@ -162,7 +182,12 @@ class Broker {
     ASSERT_EQ(pid_, -1);
     const std::string exe = mosquitto_path(), conf = dir_.file("mosquitto.conf");
     pid_ = ::fork();
-    if (pid_ == 0) {
+    if (pid_ == 0) {  // quiet: the broker's own notes go to its log
+      const int log = ::open(dir_.file("stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (log >= 0) {
+        ::dup2(log, 1);
+        ::dup2(log, 2);
+      }
       ::execl(exe.c_str(), exe.c_str(), "-c", conf.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }

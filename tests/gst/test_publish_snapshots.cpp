@@ -102,7 +102,8 @@ TEST(PublishSnapshots, RawImageIsTheInspectedFrameAndTheSidecarThePublishedObjec
   const auto lines = read_lines(published);
   ASSERT_EQ(lines.size(), 2u);
   for (int i = 0; i < 2; ++i) {
-    EXPECT_NE(raws[i].find("_f00000000000" + std::to_string(i) + "_inspect_raw.png"), std::string::npos) << raws[i];
+    EXPECT_NE(raws[i].find("_f00000000000" + std::to_string(i) + "_inspect_raw.png"), std::string::npos)
+        << raws[i];
     const cv::Mat raw = cv::imread(dir.file(raws[i]), cv::IMREAD_COLOR);
     ASSERT_EQ(raw.size(), inputs[i].size());
     EXPECT_EQ(max_diff(raw, inputs[i]), 0.0) << "the raw snapshot is the frame as it arrived";
@@ -144,9 +145,9 @@ TEST(PublishSnapshots, YuvFramesAreSavedAsVideoconvertMakesThemRgb) {
   GstSample* back = gst_video_convert_sample(yuv_sample, rgb_caps_, GST_SECOND, NULL);
   const cv::Mat expected = rgb_buffer_as_bgr(gst_sample_get_buffer(back), w, h);
 
-  GstHarness* hs = publish_harness("method=file location=" + scratch("yuv.jsonl") +
-                                       " snapshot-format=png snapshot-location=" + dir.str(),
-                                   "video/x-raw,format=I420,width=48,height=40,framerate=10/1");
+  GstHarness* hs = publish_harness(
+      "method=file location=" + scratch("yuv.jsonl") + " snapshot-format=png snapshot-location=" + dir.str(),
+      "video/x-raw,format=I420,width=48,height=40,framerate=10/1");
   ASSERT_EQ(gst_harness_push(hs, gst_buffer_ref(yuv)), GST_FLOW_OK);
   gst_buffer_unref(gst_harness_pull(hs));
   gst_harness_teardown(hs);
@@ -196,10 +197,10 @@ TEST(PublishSnapshots, JpegIsCloseToTheFrameAndTheBudgetKeepsTheNewest) {
   EXPECT_LT(cv::mean(diff.reshape(1))[0], 2.0);  // JPEG quality 95 on smooth content
 
   // A byte budget smaller than two snapshots keeps one.
-  GstHarness* small = publish_harness("method=file location=" + scratch("budget2.jsonl") +
-                                          " snapshot-max-files=0 snapshot-max-bytes=1 snapshot-location=" +
-                                          dir.str(),
-                                      rgb_caps(w, h));
+  GstHarness* small =
+      publish_harness("method=file location=" + scratch("budget2.jsonl") +
+                          " snapshot-max-files=0 snapshot-max-bytes=1 snapshot-location=" + dir.str(),
+                      rgb_caps(w, h));
   ASSERT_EQ(gst_harness_push(small, meta_buffer(9, true, w, h)), GST_FLOW_OK);
   gst_buffer_unref(gst_harness_pull(small));
   gst_harness_teardown(small);
@@ -209,9 +210,10 @@ TEST(PublishSnapshots, JpegIsCloseToTheFrameAndTheBudgetKeepsTheNewest) {
 }
 
 TEST(PublishSnapshots, UnwritableFolderWarnsCountsAndTheVideoFlows) {
-  GstHarness* hs =
-      publish_harness("method=file location=" + scratch("unwritable.jsonl") + " snapshot-location=/dev/null/rejects");
-  BusWatch bus(hs->element);
+  GstBus* bus = gst_bus_new();
+  GstHarness* hs = publish_harness(
+      "method=file location=" + scratch("unwritable.jsonl") + " snapshot-location=/dev/null/rejects",
+      rgb_caps(), bus);
   for (uint64_t i = 0; i < 4; ++i) {
     ASSERT_EQ(gst_harness_push(hs, meta_buffer(i, true)), GST_FLOW_OK);
     gst_buffer_unref(gst_harness_pull(hs));
@@ -219,7 +221,8 @@ TEST(PublishSnapshots, UnwritableFolderWarnsCountsAndTheVideoFlows) {
   }
   EXPECT_EQ(publisher_counter(hs, "sent"), 4u);  // the JSON still goes out
   gst_harness_teardown(hs);
-  const auto warnings = texts(bus.bus, GST_MESSAGE_WARNING);
+  const auto warnings = texts(bus, GST_MESSAGE_WARNING);
+  gst_object_unref(bus);
   ASSERT_EQ(warnings.size(), 1u);  // at start; the failures after it are counted
   EXPECT_NE(warnings[0].find("Cannot use snapshot-location /dev/null/rejects: Not a directory"),
             std::string::npos)
@@ -228,8 +231,8 @@ TEST(PublishSnapshots, UnwritableFolderWarnsCountsAndTheVideoFlows) {
 
 TEST(PublishSnapshots, PaintedFramesWarnOnceAndTheSidecarSaysSo) {
   const decodiff::testing::TempDir dir("snapshots-painted");
-  GstHarness* hs = publish_harness("method=file location=" + scratch("painted.jsonl") +
-                                   " snapshot-location=" + dir.str());
+  GstHarness* hs =
+      publish_harness("method=file location=" + scratch("painted.jsonl") + " snapshot-location=" + dir.str());
   BusWatch bus(hs->element);
   for (uint64_t i = 0; i < 2; ++i) {
     GstBuffer* b = meta_buffer(i, true);

@@ -36,8 +36,9 @@ struct Both {
   GstDecodiffMeta* meta = gst_buffer_add_decodiff_meta(buffer);
   ~Both() { gst_buffer_unref(buffer); }
 
-  void set(uint64_t frame, uint64_t pts, float score, bool anomalous, float threshold, const std::string& klass,
-           std::vector<decodiff::gst::Region> regions, double latency, const std::string& error) {
+  void set(uint64_t frame, uint64_t pts, float score, bool anomalous, float threshold,
+           const std::string& klass, std::vector<decodiff::gst::Region> regions, double latency,
+           const std::string& error) {
     result.frame_number = frame;
     result.pts = pts;
     result.inspection.score = score;
@@ -87,10 +88,11 @@ TEST(PublishUnits, MetaJsonEqualsTheResultsLine) {
   failed.set(13, decodiff::gst::Result::kNoPts, kNaN, true, 0.5f, "nut", {{{0, 0, 640, 480}, kNaN}}, 81.2,
              "non-finite score");
   EXPECT_EQ(failed.published_tail(), decodiff::gst::json_line(failed.result));
-  EXPECT_EQ(meta_json(*failed.meta).dump(),
-            "{\"schema\":1,\"element\":\"station-b\",\"frame\":13,\"pts\":-1,\"score\":null,\"anomalous\":true,"
-            "\"threshold\":0.5,\"class\":\"nut\",\"regions\":[{\"x\":0,\"y\":0,\"w\":640,\"h\":480,"
-            "\"score\":null}],\"latency_ms\":81.2,\"error\":\"non-finite score\"}");
+  EXPECT_EQ(
+      meta_json(*failed.meta).dump(),
+      "{\"schema\":1,\"element\":\"station-b\",\"frame\":13,\"pts\":-1,\"score\":null,\"anomalous\":true,"
+      "\"threshold\":0.5,\"class\":\"nut\",\"regions\":[{\"x\":0,\"y\":0,\"w\":640,\"h\":480,"
+      "\"score\":null}],\"latency_ms\":81.2,\"error\":\"non-finite score\"}");
 }
 
 TEST(PublishUnits, MetaJsonOfAnUnknownProducerHasANullElement) {
@@ -184,15 +186,17 @@ TEST(PublishUnits, SnapshotNamesSortByTimeThenFrame) {
 
 TEST(PublishUnits, SnapshotFolderKeepsItsBudgetOldestFirst) {
   decodiff::testing::TempDir dir("snapfolder");
-  auto write = [&](const std::string& name, size_t bytes) { std::ofstream(dir.file(name)) << std::string(bytes, 'x'); };
+  auto write = [&](const std::string& name, size_t bytes) {
+    std::ofstream(dir.file(name)) << std::string(bytes, 'x');
+  };
   write("keep-me.txt", 5000);  // not a snapshot: never counted nor removed
   SnapshotFolder folder(dir.str(), 6, 1000);
   ASSERT_TRUE(folder.scan());
   EXPECT_EQ(folder.files(), 0u);
   std::vector<std::string> bases;
   for (int i = 0; i < 4; ++i) {
-    const std::string base =
-        SnapshotFolder::base_name(std::chrono::system_clock::time_point(std::chrono::seconds(1000 + i)), i, "e");
+    const std::string base = SnapshotFolder::base_name(
+        std::chrono::system_clock::time_point(std::chrono::seconds(1000 + i)), i, "e");
     bases.push_back(base);
     const std::vector<std::string> names = {base + "_raw.png", base + "_heatmap.png", base + ".json"};
     for (const auto& n : names) write(n, 100);
