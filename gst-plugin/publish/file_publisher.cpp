@@ -1,7 +1,10 @@
 #include "file_publisher.h"
 
+#include "write_all.h"
+
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -20,41 +23,32 @@ FilePublisher::~FilePublisher() { close(std::chrono::milliseconds(0)); }
 void FilePublisher::publish(Publication publication) {
   std::string line = std::move(publication.payload);
   line += '\n';
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ < 0) return;
-  size_t done = 0;
-  int error_number = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error_number = n < 0 ? errno : EIO;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (error_number == 0) {
-    committed_ += static_cast<long long>(line.size());
-    ++counters_.sent;
-    if (failing_) {
+  std::optional<PublisherEvent> event;  // reported without our lock: a handler may read the counters
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fd_ < 0) return;
+    const int error_number = write_all(fd_, line.data(), line.size());
+    if (error_number == 0) {
+      committed_ += static_cast<long long>(line.size());
+      ++counters_.sent;
+      if (failing_)
+        event = PublisherEvent{PublisherEvent::Kind::kInfo, "Writing to " + path_ + " works again", ""};
       failing_ = false;
-      events_({PublisherEvent::Kind::kInfo, "Writing to " + path_ + " works again", ""});
+    } else {
+      // Cut a partly written line off (best effort: a device cannot be truncated).
+      const int truncated = ::ftruncate(fd_, static_cast<off_t>(committed_));
+      (void)truncated;
+      (void)::lseek(fd_, 0, SEEK_END);  // the next line goes after the last complete one
+      ++counters_.dropped;
+      if (!failing_)
+        event = PublisherEvent{PublisherEvent::Kind::kWarning,
+                               "Cannot write to " + path_ + ": " + std::strerror(error_number) +
+                                   "; results are dropped (counted in \"dropped\") until writing works again",
+                               ""};
+      failing_ = true;
     }
-    return;
   }
-  // Cut a partly written line off (best effort: a device cannot be truncated).
-  const int truncated = ::ftruncate(fd_, static_cast<off_t>(committed_));
-  (void)truncated;
-  if (::lseek(fd_, 0, SEEK_END) < 0) { /* nothing better to do: the next write reports */
-  }
-  ++counters_.dropped;
-  if (!failing_) {
-    failing_ = true;
-    events_({PublisherEvent::Kind::kWarning,
-             "Cannot write to " + path_ + ": " + std::strerror(error_number) +
-                 "; results are dropped (counted in \"dropped\") until writing works again",
-             ""});
-  }
+  if (event) events_(*event);
 }
 
 PublisherCounters FilePublisher::counters() const {
@@ -63,14 +57,18 @@ PublisherCounters FilePublisher::counters() const {
 }
 
 void FilePublisher::close(std::chrono::milliseconds) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (fd_ < 0) return;
-  // EINVAL/EROFS: a file that cannot be synced (a pipe, a device).
-  if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS)
-    events_({PublisherEvent::Kind::kWarning, "Cannot sync " + path_ + " to the disk: " + std::strerror(errno),
-             ""});
-  ::close(fd_);
-  fd_ = -1;
+  int error_number = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fd_ < 0) return;
+    // EINVAL/EROFS: a file that cannot be synced (a pipe, a device).
+    if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) error_number = errno;
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (error_number)
+    events_({PublisherEvent::Kind::kWarning,
+             "Cannot sync " + path_ + " to the disk: " + std::strerror(error_number), ""});
 }
 
 }  // namespace decodiff::gst::publish

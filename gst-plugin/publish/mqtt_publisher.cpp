@@ -83,29 +83,33 @@ void MqttPublisher::pump() {
     int mid = 0;
     const int rc = mosquitto_publish(mosq_, &mid, topic.c_str(), static_cast<int>(p->payload.size()),
                                      p->payload.data(), settings_.qos, settings_.retain);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (rc == MOSQ_ERR_SUCCESS) {
-      if (early_confirms_.erase(mid))
-        ++sent_;
-      else
-        in_flight_.insert(mid);
-    } else if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
-      queue_.push_front(std::move(*p));  // back in line for the next connection
-      return;
-    } else {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      changed_.notify_all();
+      if (rc == MOSQ_ERR_SUCCESS) {
+        if (early_confirms_.erase(mid))
+          ++sent_;
+        else
+          in_flight_.insert(mid);
+        continue;
+      }
+      if (rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST) {
+        queue_.push_front(std::move(*p));  // back in line for the next connection
+        return;
+      }
       ++lost_;  // e.g. too large for the broker: it would never go through
-      events_({PublisherEvent::Kind::kWarning,
-               "MQTT broker " + where() + ": cannot publish a result to \"" + topic +
-                   "\": " + mosquitto_strerror(rc) + "; it is dropped",
-               ""});
     }
-    changed_.notify_all();
+    // Events are reported without our lock: a handler may read the counters.
+    events_({PublisherEvent::Kind::kWarning,
+             "MQTT broker " + where() + ": cannot publish a result to \"" + topic +
+                 "\": " + mosquitto_strerror(rc) + "; it is dropped",
+             ""});
   }
 }
 
 void MqttPublisher::on_connect(struct mosquitto*, void* self_ptr, int rc) {
   auto* self = static_cast<MqttPublisher*>(self_ptr);
-  bool announce = false;
+  bool announce = false, refused = false;
   {
     std::lock_guard<std::mutex> lock(self->mutex_);
     if (rc == 0) {
@@ -114,15 +118,16 @@ void MqttPublisher::on_connect(struct mosquitto*, void* self_ptr, int rc) {
       self->warned_ = false;
       self->ever_connected_ = true;
     } else if (!self->warned_) {
-      self->warned_ = true;
-      self->events_({PublisherEvent::Kind::kWarning,
-                     "MQTT broker " + self->where() + " refused the connection: " +
-                         mosquitto_connack_string(rc) + "; retrying, results are queued (max-queued " +
-                         std::to_string(self->settings_.max_queued) + ")",
-                     ""});
+      self->warned_ = refused = true;
     }
     self->changed_.notify_all();
   }
+  if (refused)
+    self->events_(
+        {PublisherEvent::Kind::kWarning,
+         "MQTT broker " + self->where() + " refused the connection: " + mosquitto_connack_string(rc) +
+             "; retrying, results are queued (max-queued " + std::to_string(self->settings_.max_queued) + ")",
+         ""});
   if (announce)
     self->events_({PublisherEvent::Kind::kInfo,
                    "Connected to the MQTT broker " + self->where() + "; sending the queued results", ""});
@@ -130,23 +135,26 @@ void MqttPublisher::on_connect(struct mosquitto*, void* self_ptr, int rc) {
 
 void MqttPublisher::on_disconnect(struct mosquitto*, void* self_ptr, int rc) {
   auto* self = static_cast<MqttPublisher*>(self_ptr);
-  std::lock_guard<std::mutex> lock(self->mutex_);
-  const bool was_connected = self->connected_;
-  self->connected_ = false;
-  if (self->settings_.qos == 0) {
-    // libmosquitto forgets QoS 0 messages it had not written yet.
-    self->lost_ += self->in_flight_.size();
-    self->in_flight_.clear();
+  bool warn = false;
+  {
+    std::lock_guard<std::mutex> lock(self->mutex_);
+    const bool was_connected = self->connected_;
+    self->connected_ = false;
+    if (self->settings_.qos == 0) {
+      // libmosquitto forgets QoS 0 messages it had not written yet.
+      self->lost_ += self->in_flight_.size();
+      self->in_flight_.clear();
+    }
+    self->changed_.notify_all();
+    warn = was_connected && rc != 0 && !self->stopping_ && !self->warned_;
+    if (warn) self->warned_ = true;
   }
-  self->changed_.notify_all();
-  if (was_connected && rc != 0 && !self->stopping_ && !self->warned_) {
-    self->warned_ = true;
+  if (warn)
     self->events_({PublisherEvent::Kind::kWarning,
                    "Lost the connection to the MQTT broker " + self->where() + " (" + mosquitto_strerror(rc) +
                        "); reconnecting, results are queued (max-queued " +
                        std::to_string(self->settings_.max_queued) + ", the oldest dropped beyond)",
                    ""});
-  }
 }
 
 void MqttPublisher::on_publish(struct mosquitto*, void* self_ptr, int mid) {
@@ -160,13 +168,17 @@ void MqttPublisher::on_publish(struct mosquitto*, void* self_ptr, int mid) {
 }
 
 void MqttPublisher::connection_failed(int rc, int error_number) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (warned_ || stopping_) return;
-  warned_ = true;
-  const std::string why = reason(rc, error_number);
+  bool first_time = false, ever = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first_time = !warned_ && !stopping_;
+    if (first_time) warned_ = true;
+    ever = ever_connected_;
+  }
+  if (!first_time) return;
   events_({PublisherEvent::Kind::kWarning,
-           std::string(ever_connected_ ? "Cannot reconnect to" : "Cannot connect to") + " the MQTT broker " +
-               where() + ": " + why + "; retrying (back-off up to " +
+           std::string(ever ? "Cannot reconnect to" : "Cannot connect to") + " the MQTT broker " + where() +
+               ": " + reason(rc, error_number) + "; retrying (back-off up to " +
                std::to_string(settings_.reconnect_delay_max.count()) +
                " s), results are queued (max-queued " + std::to_string(settings_.max_queued) +
                ", the oldest dropped beyond)",

@@ -1,5 +1,7 @@
 #include "snapshot_writer.h"
 
+#include "write_all.h"
+
 #include <opencv2/imgcodecs.hpp>
 
 #include <cerrno>
@@ -85,17 +87,7 @@ std::string SnapshotWriter::write_file(const std::string& name, const std::strin
   const std::string path = settings_.dir + "/" + name, temporary = settings_.dir + "/." + name + ".part";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return std::strerror(errno);
-  size_t done = 0;
-  int error_number = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error_number = n < 0 ? errno : EIO;
-      break;
-    }
-    done += static_cast<size_t>(n);
-  }
+  int error_number = write_all(fd, bytes.data(), bytes.size());
   if (::close(fd) != 0 && error_number == 0 && errno != EINTR) error_number = errno;
   if (error_number == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) error_number = errno;
   if (error_number != 0) {

@@ -33,6 +33,14 @@ namespace decodiff::publish_test {
 
 using Clock = std::chrono::steady_clock;
 
+class GstInit : public ::testing::Environment {
+ public:
+  void SetUp() override { gst_init(NULL, NULL); }
+};
+// One registration for the whole binary (an inline variable), whichever files are linked in.
+[[maybe_unused]] inline ::testing::Environment* const gst_env =
+    ::testing::AddGlobalTestEnvironment(new GstInit);
+
 // A buffer of `width` x `height` RGB (GStreamer strides) with a hand-made
 // result: inspected (not stale) frame `frame`, producer "inspect0", class "nut",
 // an 8 x 8 map over the frame's top-left 32 x 32 pixels and, when anomalous,

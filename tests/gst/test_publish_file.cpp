@@ -11,12 +11,6 @@ using namespace decodiff::publish_test;
 
 namespace {
 
-class GstInit : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(NULL, NULL); }
-};
-[[maybe_unused]] ::testing::Environment* const gst_env = ::testing::AddGlobalTestEnvironment(new GstInit);
-
 constexpr int kW = 96, kH = 80;
 
 std::string inspect_caps(const std::string& format = "RGB") {

@@ -13,12 +13,6 @@ using namespace decodiff::publish_test;
 
 namespace {
 
-class GstInit : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(NULL, NULL); }
-};
-[[maybe_unused]] ::testing::Environment* const gst_env = ::testing::AddGlobalTestEnvironment(new GstInit);
-
 std::string mqtt_props(const Broker& broker, const std::string& more = "") {
   return "method=mqtt address=127.0.0.1 port=" + std::to_string(broker.port()) +
          " reconnect-delay=1 reconnect-delay-max=1 " + more;

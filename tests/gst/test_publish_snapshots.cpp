@@ -18,12 +18,6 @@ using namespace decodiff::publish_test;
 
 namespace {
 
-class GstInit : public ::testing::Environment {
- public:
-  void SetUp() override { gst_init(NULL, NULL); }
-};
-[[maybe_unused]] ::testing::Environment* const gst_env = ::testing::AddGlobalTestEnvironment(new GstInit);
-
 std::vector<std::string> list(const std::string& dir) {
   std::vector<std::string> names;
   if (DIR* d = opendir(dir.c_str())) {
