@@ -3,8 +3,11 @@
 
 #include "decodiff_config.h"
 #include "gstdecodiffinspect.h"
+#include "gstdecodiffpublish.h"
 
-static gboolean plugin_init(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(decodiffinspect, plugin); }
+static gboolean plugin_init(GstPlugin* plugin) {
+  return GST_ELEMENT_REGISTER(decodiffinspect, plugin) && GST_ELEMENT_REGISTER(decodiffpublish, plugin);
+}
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, decodiff,
                   "DeCo-Diff anomaly detection (diffusion-based deviation correction)", plugin_init,

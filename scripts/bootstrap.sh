@@ -22,6 +22,7 @@ DEB_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   libopencv-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
+  libmosquitto-dev libssl-dev mosquitto
 )
 [[ "${DECODIFF_WITH_PHOTOS:-0}" == 1 ]] && DEB_PACKAGES+=(opencv-doc)
 missing=()

@@ -4,7 +4,12 @@
 // Engine::inspect (with the frame map the element also asks for) and through
 // appsrc ! decodiffinspect ! fakesink in sync mode; the medians of the two
 // per-frame times and their ratio are printed (and written as JSON).
+// With --publish PROPS it measures decodiffpublish instead: frames carrying a
+// hand-made GstDecodiffMeta through appsrc ! decodiffpublish PROPS ! fakesink
+// against appsrc ! identity ! fakesink, alternating rounds; the difference of
+// the medians is the publisher's cost per frame on the streaming thread.
 #include <gst/app/gstappsrc.h>
+#include <gst/decodiff/decodiffmeta.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <CLI/CLI.hpp>
@@ -16,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -163,15 +169,18 @@ class ElementPipeline {
   }
   ~ElementPipeline() { cleanup(); }
 
-  // Pushes the frames (copied into buffers before the clock starts) and
-  // returns the milliseconds until the last one reached the sink, or < 0.
-  double run_round(const std::vector<std::vector<uint8_t>>& frames) {
+  // Pushes the frames (copied into buffers, and given to `decorate` with
+  // their number, before the clock starts) and returns the milliseconds until
+  // the last one reached the sink, or < 0.
+  double run_round(const std::vector<std::vector<uint8_t>>& frames,
+                   const std::function<void(GstBuffer*, int)>& decorate = nullptr) {
     std::vector<GstBuffer*> buffers;
     for (const auto& f : frames) {
       GstBuffer* b = gst_buffer_new_allocate(nullptr, f.size(), nullptr);
       gst_buffer_fill(b, 0, f.data(), f.size());
       GST_BUFFER_PTS(b) = gst_util_uint64_scale(pushed_, GST_SECOND, 30);
       GST_BUFFER_DURATION(b) = GST_SECOND / 30;
+      if (decorate) decorate(b, pushed_);
       ++pushed_;
       buffers.push_back(b);
     }
@@ -202,15 +211,91 @@ class ElementPipeline {
   int pushed_ = 0;
 };
 
-bool element_available() {
-  GstElementFactory* f = gst_element_factory_find("decodiffinspect");
+bool element_available(const char* name) {
+  GstElementFactory* f = gst_element_factory_find(name);
   if (!f) {
     // Not installed and no GST_PLUGIN_PATH: use the plugin of this build tree.
     gst_registry_scan_path(gst_registry_get(), DECODIFF_PLUGIN_DIR);
-    f = gst_element_factory_find("decodiffinspect");
+    f = gst_element_factory_find(name);
   }
   if (f) gst_object_unref(f);
   return f != nullptr;
+}
+
+// What decodiffinspect attaches, made by hand: a map of map_size^2 over the
+// frame's centre, anomalous (with one region) on every `anomalous_every`th frame.
+void attach_result(GstBuffer* b, int number, int width, int height, int map_size, int anomalous_every) {
+  GstDecodiffMeta* m = gst_buffer_add_decodiff_meta(b);
+  const bool anomalous = anomalous_every > 0 && number % anomalous_every == 0;
+  gst_decodiff_meta_set_producer(m, "inspect0");
+  gst_decodiff_meta_set_class_name(m, "nut");
+  m->score = anomalous ? 0.8125f : 0.1875f;
+  m->anomalous = anomalous;
+  m->threshold = 0.5f;
+  m->frame_number = m->inspected_frame_number = static_cast<guint64>(number);
+  m->inspected_pts = GST_BUFFER_PTS(b);
+  m->latency_ms = 12.5;
+  std::vector<float> map(static_cast<size_t>(map_size) * map_size);
+  for (size_t i = 0; i < map.size(); ++i) map[i] = static_cast<float>(i % 97) / 96.0f;
+  gst_decodiff_meta_set_map(m, map_size, map_size, map.data());
+  const int side = std::min(width, height);
+  m->map_frame_x = (width - side) / 2;
+  m->map_frame_y = (height - side) / 2;
+  m->map_frame_width = m->map_frame_height = side;
+  if (anomalous) {
+    const GstDecodiffRegion r{m->map_frame_x + side / 4, m->map_frame_y + side / 4, side / 8, side / 10,
+                              0.8125f};
+    gst_decodiff_meta_set_regions(m, 1, &r);
+  }
+}
+
+// --publish: decodiffpublish against identity on the same frames with metas.
+int bench_publish(const std::string& props, int width, int height, const std::string& format_name,
+                  int frames_per_round, int rounds, int map_size, int anomalous_every,
+                  const std::string& json_out) {
+  if (!element_available("decodiffpublish")) {
+    std::cerr << "decodiff-bench-element: the decodiffpublish element is not found\n";
+    return 2;
+  }
+  const auto frames = in_format(make_frames(frames_per_round, width, height), width, height,
+                                gst_video_format_from_string(format_name.c_str()));
+  const std::string src =
+      "appsrc name=src format=time is-live=false max-bytes=0 caps=video/x-raw,format=" + format_name +
+      ",width=" + std::to_string(width) + ",height=" + std::to_string(height) + ",framerate=30/1 ! ";
+  const std::string sink = " ! fakesink name=sink signal-handoffs=true sync=false";
+  ElementPipeline baseline(src + "identity" + sink), publish(src + "decodiffpublish " + props + sink);
+  auto decorate = [&](GstBuffer* b, int n) { attach_result(b, n, width, height, map_size, anomalous_every); };
+  std::vector<double> identity_ms, publish_ms;
+  for (int r = 0; r < rounds; ++r) {
+    const double a = baseline.run_round(frames, decorate), b = publish.run_round(frames, decorate);
+    if (a < 0 || b < 0) return 1;
+    if (r == 0) continue;  // warm-up
+    identity_ms.push_back(a / frames_per_round);
+    publish_ms.push_back(b / frames_per_round);
+  }
+  const double im = median(identity_ms), pm = median(publish_ms);
+  std::cout << std::fixed << std::setprecision(1) << "frames " << width << "x" << height << " " << format_name
+            << ", map " << map_size << "x" << map_size << ", anomalous every " << anomalous_every << ", "
+            << rounds - 1 << " rounds of " << frames_per_round << " frames\n"
+            << "decodiffpublish " << props << "\n"
+            << "identity        us/frame (median) " << 1000.0 * im << "\n"
+            << "decodiffpublish us/frame (median) " << 1000.0 * pm << "\n"
+            << "publisher overhead us/frame " << 1000.0 * (pm - im) << "\n";
+  if (!json_out.empty()) {
+    nlohmann::json j = {{"publish", props},
+                        {"width", width},
+                        {"height", height},
+                        {"format", format_name},
+                        {"map", map_size},
+                        {"anomalous_every", anomalous_every},
+                        {"identity_ms", identity_ms},
+                        {"publish_ms", publish_ms},
+                        {"identity_median_ms", im},
+                        {"publish_median_ms", pm},
+                        {"overhead_us", 1000.0 * (pm - im)}};
+    std::ofstream(json_out) << j.dump(2) << "\n";
+  }
+  return 0;
 }
 
 }  // namespace
@@ -246,7 +331,28 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", threads, "CPU threads for LibTorch (0 = its default)");
   app.add_option("--json", json_out, "write the results as JSON here");
+  std::string publish_props;
+  int map_size = 64, anomalous_every = 1;
+  app.add_option("--publish", publish_props,
+                 "measure decodiffpublish with these properties (e.g. \"method=file location=/tmp/r.jsonl\") "
+                 "against identity, on frames carrying a hand-made result, instead of decodiffinspect");
+  app.add_option("--map", map_size, "--publish: the results' map size (the model's crop)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--anomalous-every", anomalous_every,
+                 "--publish: every Nth frame is anomalous (snapshots); 0 = none")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
   CLI11_PARSE(app, argc, argv);
+  if (!publish_props.empty()) {
+    try {
+      return bench_publish(publish_props, width, height, format_name, frames_per_round, rounds, map_size,
+                           anomalous_every, json_out);
+    } catch (const std::exception& e) {
+      std::cerr << "decodiff-bench-element: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (frames_per_round % batch != 0) {
     std::cerr << "decodiff-bench-element: --frames must be a multiple of --batch\n";
     return 2;
@@ -256,7 +362,7 @@ int main(int argc, char** argv) {
     std::cerr << "decodiff-bench-element: unknown video format '" << format_name << "'\n";
     return 2;
   }
-  if (!element_available()) {
+  if (!element_available("decodiffinspect")) {
     std::cerr << "decodiff-bench-element: the decodiffinspect element is not found (build the plugin or set "
                  "GST_PLUGIN_PATH)\n";
     return 2;
