@@ -50,6 +50,7 @@
 #include "element_settings.h"
 #include "error_text.h"
 #include "inspect_session.h"
+#include "property_guard.h"
 
 GST_DEBUG_CATEGORY(gst_decodiff_inspect_debug);
 #define GST_CAT_DEFAULT gst_decodiff_inspect_debug
@@ -354,33 +355,13 @@ static void set_string(GstDecodiffInspect* self, gchar** field, const GValue* va
   GST_OBJECT_UNLOCK(self);
 }
 
-/* Settings read once at start() cannot change while the element runs
- * (PAUSED, PLAYING): the change is refused with one warning and the value in
- * use stays (and reads back). TRUE when refused. */
-static bool refused_while_running(GstDecodiffInspect* self, GParamSpec* pspec) {
-  if (pspec->flags & GST_PARAM_MUTABLE_PLAYING) return false;
-  GST_OBJECT_LOCK(self);
-  const gboolean started = self->started;
-  GST_OBJECT_UNLOCK(self);
-  if (!started) return false;
-  GValue current = G_VALUE_INIT;
-  g_value_init(&current, pspec->value_type);
-  g_object_get_property(G_OBJECT(self), pspec->name, &current);
-  gchar* text = g_strdup_value_contents(&current);
-  g_value_unset(&current);
-  GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
-                      ("Property \"%s\" cannot change while the element runs (PAUSED or PLAYING): it keeps "
-                       "%s. Set it in the NULL or READY state",
-                       pspec->name, text),
-                      (NULL));
-  g_free(text);
-  return true;
-}
-
 static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, const GValue* value,
                                               GParamSpec* pspec) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(object);
-  if (refused_while_running(self, pspec)) return;
+  GST_OBJECT_LOCK(self);
+  const gboolean running = self->started;
+  GST_OBJECT_UNLOCK(self);
+  if (gst_decodiff_refuse_while_running(GST_ELEMENT(self), pspec, running)) return;
   switch (prop_id) {
     case PROP_MODEL:
       set_string(self, &self->model, value);

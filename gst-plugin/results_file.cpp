@@ -12,19 +12,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "json_float.h"
+#include "write_all.h"
+
 namespace decodiff::gst {
 namespace {
-
-// Shortest decimal that reads back as the same float (floats printed as
-// doubles would show noise digits such as 0.7300000190734863).
-double short_float(float v) {
-  char buf[32];
-  for (int digits = 6; digits <= 9; ++digits) {
-    std::snprintf(buf, sizeof(buf), "%.*g", digits, static_cast<double>(v));
-    if (std::strtof(buf, nullptr) == v) break;
-  }
-  return std::strtod(buf, nullptr);
-}
 
 nlohmann::ordered_json score_json(float v) {
   return std::isfinite(v) ? nlohmann::ordered_json(short_float(v)) : nlohmann::ordered_json(nullptr);
@@ -58,7 +50,7 @@ std::string json_line(const Result& r) {
   j["threshold"] = short_float(r.threshold);
   j["class"] = r.class_name;
   j["regions"] = regions_json(r.regions);
-  j["latency_ms"] = std::round(r.inspection.latency_ms * 1000.0) / 1000.0;
+  j["latency_ms"] = rounded_ms(r.inspection.latency_ms);
   if (!r.error.empty()) j["error"] = r.error;
   if (!r.inspections.empty()) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
@@ -112,13 +104,7 @@ void ResultsFile::write(const Result& result) {
   line += '\n';
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ < 0 || failed_) return;
-  size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("write", n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
-  }
+  if (const int error = write_all(fd_, line.data(), line.size())) fail("write", error);
   committed_ += static_cast<long long>(line.size());
 }
 

@@ -12,6 +12,21 @@ nlohmann::ordered_json score_value(float v) {
   return short_float(v);
 }
 
+nlohmann::ordered_json regions_value(const GstDecodiffRegion* regions, guint n) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (guint i = 0; i < n; ++i) {
+    const GstDecodiffRegion& g = regions[i];
+    nlohmann::ordered_json o;
+    o["x"] = g.x;
+    o["y"] = g.y;
+    o["w"] = g.width;
+    o["h"] = g.height;
+    o["score"] = score_value(g.score);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::ordered_json meta_json(const GstDecodiffMeta& m) {
@@ -30,20 +45,26 @@ nlohmann::ordered_json meta_json(const GstDecodiffMeta& m) {
   j["anomalous"] = static_cast<bool>(m.anomalous);
   j["threshold"] = short_float(m.threshold);
   j["class"] = m.class_name ? m.class_name : "";
-  nlohmann::ordered_json regions = nlohmann::ordered_json::array();
-  for (guint i = 0; i < m.n_regions; ++i) {
-    const GstDecodiffRegion& g = m.regions[i];
-    nlohmann::ordered_json o;
-    o["x"] = g.x;
-    o["y"] = g.y;
-    o["w"] = g.width;
-    o["h"] = g.height;
-    o["score"] = score_value(g.score);
-    regions.push_back(std::move(o));
-  }
-  j["regions"] = std::move(regions);
+  j["regions"] = regions_value(m.regions, m.n_regions);
   j["latency_ms"] = rounded_ms(m.latency_ms);
   if (m.error) j["error"] = m.error;
+  // Several inspected regions: each one, as the results-location line lists them.
+  if (m.n_inspections > 1) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (guint i = 0; i < m.n_inspections; ++i) {
+      const GstDecodiffInspection& in = m.inspections[i];
+      nlohmann::ordered_json o;
+      o["region"] = {{"x", in.x}, {"y", in.y}, {"w", in.width}, {"h", in.height}};
+      o["class"] = in.class_name ? in.class_name : "";
+      o["score"] = score_value(in.score);
+      o["anomalous"] = static_cast<bool>(in.anomalous);
+      o["threshold"] = short_float(in.threshold);
+      o["regions"] = regions_value(in.regions, in.n_regions);
+      if (in.error) o["error"] = in.error;
+      list.push_back(std::move(o));
+    }
+    j["inspections"] = std::move(list);
+  }
   return j;
 }
 

@@ -6,7 +6,8 @@
 //    "latency_ms":f}                                      (+ "error":"..." on a failed inspection)
 //
 // After "schema" and "element" come exactly the keys, order and number
-// formats of decodiffinspect's results-location lines.
+// formats of decodiffinspect's results-location lines, "inspections" included
+// when the inspector has several regions.
 #pragma once
 
 #include <gst/decodiff/decodiffmeta.h>

@@ -63,6 +63,36 @@ TEST(PublishFile, ObjectsAreTheInspectorsJsonLinesWithSchemaAndElement) {
   }
 }
 
+TEST(PublishFile, SeveralRegionsArePublishedAsTheInspectorListsThem) {
+  SKIP_WITHOUT_TINY_MODEL();
+  const std::string lines_path = scratch("regions.jsonl"),
+                    published_path = scratch("regions-published.jsonl");
+  GstHarness* h = gst_harness_new_parse(
+      ("decodiffinspect name=inspect model=\"" + tiny_model() +
+       "\" device=cpu overlay=none roi=\"0,0,48,40@alpha;48,40,48,40@gamma:0.2\" results-location=" +
+       lines_path + " ! decodiffpublish name=pub method=file location=" + published_path)
+          .c_str());
+  gst_harness_set_src_caps_str(h, inspect_caps().c_str());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(gst_harness_push(h, make_buffer(inspect_caps(), rgb_pattern(kW, kH, i), i * GST_SECOND / 10,
+                                              GST_SECOND / 10)),
+              GST_FLOW_OK);
+    gst_buffer_unref(gst_harness_pull(h));
+  }
+  gst_harness_teardown(h);
+
+  const auto inspected = read_lines(lines_path), published = read_lines(published_path);
+  ASSERT_EQ(inspected.size(), 3u);
+  ASSERT_EQ(published.size(), 3u);
+  for (size_t i = 0; i < published.size(); ++i) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(published[i]);
+    ASSERT_EQ(j["inspections"].size(), 2u) << published[i];
+    j.erase("schema");
+    j.erase("element");
+    EXPECT_EQ(j.dump(), inspected[i]);
+  }
+}
+
 TEST(PublishFile, AnomaliesOnlyAndNeverStaleResults) {
   const std::string path = scratch("anomalies.jsonl");
   GstHarness* h = publish_harness("method=file publish=anomalies location=" + path);

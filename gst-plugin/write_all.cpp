@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-namespace decodiff::gst::publish {
+namespace decodiff::gst {
 
 int write_all(int fd, const char* data, size_t size) {
   size_t done = 0;
@@ -17,4 +17,4 @@ int write_all(int fd, const char* data, size_t size) {
   return 0;
 }
 
-}  // namespace decodiff::gst::publish
+}  // namespace decodiff::gst

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace decodiff::gst::publish {
+namespace decodiff::gst {
 
 double short_float(float v) {
   char buf[32];
@@ -17,4 +17,4 @@ double short_float(float v) {
 
 double rounded_ms(double ms) { return std::round(ms * 1000.0) / 1000.0; }
 
-}  // namespace decodiff::gst::publish
+}  // namespace decodiff::gst
