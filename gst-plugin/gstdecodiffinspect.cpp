@@ -81,7 +81,8 @@ struct _GstDecodiffInspect {
   guint max_consecutive_errors;
   gboolean started; /* between start() and stop(): settings fixed at start are refused */
 
-  InspectSession* session; /* between start() and stop(); streaming thread */
+  InspectSession* session; /* between start() and stop() */
+  GMutex session_lock;     /* held to take the session away (stop) or to ask it for a changeover */
 };
 
 enum {
@@ -177,11 +178,11 @@ static RuntimeSettings runtime_settings(GstDecodiffInspect* self) {
 
 static gboolean inspect_stop_impl(GstDecodiffInspect* self) {
   gboolean ok = TRUE;
-  if (self->session) {
-    std::unique_ptr<InspectSession> session(self->session);
-    self->session = NULL;
-    ok = session->close_results();
-  }
+  g_mutex_lock(&self->session_lock);
+  std::unique_ptr<InspectSession> session(self->session);
+  self->session = NULL;
+  g_mutex_unlock(&self->session_lock);
+  if (session) ok = session->close_results();
   GST_OBJECT_LOCK(self);
   self->started = FALSE;
   GST_OBJECT_UNLOCK(self);
@@ -194,7 +195,9 @@ static gboolean inspect_start_impl(GstDecodiffInspect* self) {
   auto session =
       InspectSession::start(GST_ELEMENT(self), settings, [self] { return runtime_settings(self); });
   if (!session) return FALSE;
+  g_mutex_lock(&self->session_lock);
   self->session = session.release();
+  g_mutex_unlock(&self->session_lock);
   return TRUE;
 }
 
@@ -355,6 +358,42 @@ static void set_string(GstDecodiffInspect* self, gchar** field, const GValue* va
   GST_OBJECT_UNLOCK(self);
 }
 
+/* class, roi or model set while the element runs: a changeover at the next
+ * frame (InspectSession::request_change). A value that cannot work is refused
+ * with one warning and the value in use stays; a model that fails to load in
+ * the background is put back the same way. */
+static void change_over(GstDecodiffInspect* self, GParamSpec* pspec, gchar** field, const GValue* value) {
+  const std::string wanted = text_or(g_value_get_string(value), "");
+  GST_OBJECT_LOCK(self);
+  std::string model = text_or(self->model, ""), klass = text_or(self->class_, ""),
+              roi = text_or(self->roi, "");
+  GST_OBJECT_UNLOCK(self);
+  const std::string in_use = model;
+  if (field == &self->model) model = wanted;
+  if (field == &self->class_) klass = wanted;
+  if (field == &self->roi) roi = wanted;
+  std::string problem = model.empty() ? "an element that runs needs a model" : "";
+  if (problem.empty()) {
+    auto restore_model = [self, in_use] {
+      GST_OBJECT_LOCK(self);
+      g_free(self->model);
+      self->model = g_strdup(in_use.c_str());
+      GST_OBJECT_UNLOCK(self);
+    };
+    g_mutex_lock(&self->session_lock);
+    if (self->session) problem = self->session->request_change(model, klass, roi, restore_model);
+    g_mutex_unlock(&self->session_lock);
+  }
+  if (!problem.empty()) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("Cannot change \"%s\" to \"%s\" while the element runs: %s. The value in use stays",
+                         pspec->name, wanted.c_str(), problem.c_str()),
+                        (NULL));
+    return;
+  }
+  set_string(self, field, value);
+}
+
 static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, const GValue* value,
                                               GParamSpec* pspec) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(object);
@@ -362,6 +401,14 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
   const gboolean running = self->started;
   GST_OBJECT_UNLOCK(self);
   if (gst_decodiff_refuse_while_running(GST_ELEMENT(self), pspec, running)) return;
+  if (running && (prop_id == PROP_MODEL || prop_id == PROP_CLASS || prop_id == PROP_ROI)) {
+    change_over(self, pspec,
+                prop_id == PROP_MODEL   ? &self->model
+                : prop_id == PROP_CLASS ? &self->class_
+                                        : &self->roi,
+                value);
+    return;
+  }
   switch (prop_id) {
     case PROP_MODEL:
       set_string(self, &self->model, value);
@@ -497,6 +544,7 @@ static void gst_decodiff_inspect_finalize(GObject* object) {
   g_free(self->results_location);
   g_free(self->roi);
   g_free(self->model_instance_id);
+  g_mutex_clear(&self->session_lock);
   G_OBJECT_CLASS(gst_decodiff_inspect_parent_class)->finalize(object);
 }
 
@@ -518,12 +566,16 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
    *
    * The model file: one .safetensors file with the networks, their
    * configuration, the calibrated thresholds and a fingerprint that is
-   * checked at load (docs/model-format.md). Required.
+   * checked at load (docs/model-format.md). Required. Set while playing, the
+   * new model loads in the background and takes over at a frame boundary
+   * (a "decodiff-changeover" message says at which frame); frames keep
+   * flowing on the old one until then, and a model that fails to load is
+   * refused with one warning (the old one stays).
    */
   g_object_class_install_property(
       gobject_class, PROP_MODEL,
       g_param_spec_string("model", "Model", "Model file (.safetensors, see docs/model-format.md). Required",
-                          NULL, ready));
+                          NULL, playing));
   /**
    * GstDecodiffInspect:device:
    *
@@ -553,14 +605,15 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
    *
    * The object class the model inspects, by name or by id. Unset: the model's
    * class 0. An unknown class stops the element at start, naming the classes
-   * the model has.
+   * the model has. Set while playing, it takes effect at the next frame (an
+   * unknown class is then refused with one warning).
    */
   g_object_class_install_property(
       gobject_class, PROP_CLASS,
       g_param_spec_string(
           "class", "Class",
           "Object class the model inspects, by name (e.g. bottle) or id; unset = the model's class 0", NULL,
-          ready));
+          playing));
   /**
    * GstDecodiffInspect:steps:
    *
@@ -682,7 +735,8 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
    * inspected with its own class and threshold in one engine call per frame;
    * unset is the whole frame. Malformed or out-of-range values stop the
    * element at start; a region outside the negotiated frame is refused at
-   * caps time.
+   * caps time. Set while playing, the regions change at the next frame (bad
+   * ones are refused with one warning).
    */
   g_object_class_install_property(
       gobject_class, PROP_ROI,
@@ -692,7 +746,7 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
           "\"x,y,w,h[@class][:threshold];...\" (each with its own class and threshold); unset = "
           "the whole frame. Each is resized and cropped as the model requires; results are in "
           "frame coordinates",
-          NULL, ready));
+          NULL, playing));
   /**
    * GstDecodiffInspect:max-consecutive-errors:
    *
@@ -761,5 +815,6 @@ static void gst_decodiff_inspect_init(GstDecodiffInspect* self) {
   self->max_consecutive_errors = DEFAULT_MAX_CONSECUTIVE_ERRORS;
   self->started = FALSE;
   self->session = NULL;
+  g_mutex_init(&self->session_lock);
   gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), TRUE);
 }

@@ -17,8 +17,6 @@ GST_DEBUG_CATEGORY_EXTERN(gst_decodiff_inspect_debug);
 namespace decodiff::gst {
 namespace {
 
-constexpr double kFallbackThreshold = 0.5;
-
 // Every text setting, checked at once: all malformed values in one line
 // ("" when all are fine).
 std::string invalid_settings(const StartSettings& s, Parsed<std::vector<RegionSetting>>& roi,
@@ -44,7 +42,8 @@ InspectSession::InspectSession(GstElement* element, const StartSettings& setting
     : element_(element), settings_(settings), runtime_(std::move(runtime)) {}
 
 InspectSession::~InspectSession() {
-  scheduler_.reset();  // the worker first: it may be publishing
+  if (loader_.joinable()) loader_.join();  // a model still loading: its result is dropped
+  scheduler_.reset();                      // the worker next: it may be publishing
   held_.clear();
 }
 
@@ -65,14 +64,15 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
   }
   std::unique_ptr<InspectSession> session(new InspectSession(element, settings, std::move(runtime)));
 
-  InspectorOptions options;
+  InspectorOptions& options = session->inspector_options_;
   options.model = settings.model;
   options.device = device.value;
   options.precision = precision.value;
   options.instance_id = settings.model_instance_id;
   bool loaded = false;
+  std::shared_ptr<Inspector> inspector;
   try {
-    session->inspector_ = Inspector::open(options, &loaded);
+    inspector = Inspector::open(options, &loaded);
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
                       ("Cannot load model %s on device %s: %s", options.model.c_str(), options.device.c_str(),
@@ -81,36 +81,22 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     return nullptr;
   }
   if (loaded) {
-    GST_INFO_OBJECT(self, "loaded model %s on %s", options.model.c_str(),
-                    session->inspector_->device_name().c_str());
-    for (const std::string& warning : session->inspector_->load_warnings())
+    GST_INFO_OBJECT(self, "loaded model %s on %s", options.model.c_str(), inspector->device_name().c_str());
+    for (const std::string& warning : inspector->load_warnings())
       GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ, ("%s", warning.c_str()), (NULL));
   } else {
     GST_INFO_OBJECT(self, "sharing the engine of model-instance-id %s", options.instance_id.c_str());
   }
 
-  // The regions: the roi list, or the whole frame; each with its class.
-  std::vector<RegionSetting> regions = roi.value;
-  if (regions.empty()) regions.push_back(RegionSetting{});
-  for (const RegionSetting& region : regions) {
-    const std::string& klass = region.class_name.empty() ? settings.class_name : region.class_name;
-    Target target;
-    target.rect = region.rect;
-    target.threshold = region.threshold;
-    try {
-      target.class_id = klass.empty() ? 0 : session->inspector_->resolve_class(klass);
-      target.class_name = session->inspector_->class_name(target.class_id);
-    } catch (const std::exception& e) {
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Unknown class \"%s\": %s", klass.c_str(), e.what()),
-                        (NULL));
-      return nullptr;
-    }
-    target.calibrated_threshold =
-        session->inspector_->calibrated_threshold(target.class_id).value_or(kFallbackThreshold);
-    session->targets_.push_back(target);
-  }
   try {
-    session->inspector_->check_steps(settings.steps);
+    session->plan_ = make_plan(inspector, settings.model, settings.class_name, settings.roi);
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.what()), (NULL));
+    return nullptr;
+  }
+  session->newest_ = session->plan_;
+  try {
+    inspector->check_steps(settings.steps);
   } catch (const std::exception& e) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid steps %d: %s", settings.steps, e.what()), (NULL));
     return nullptr;
@@ -124,7 +110,7 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     }
   }
   const bool live = settings.mode == GST_DECODIFF_MODE_LIVE;
-  for (const Target& t : session->targets_)
+  for (const InspectionTarget& t : session->plan_->targets)
     GST_INFO_OBJECT(self, "region %d,%d,%d,%d: class %s (%d), calibrated threshold %.4f", t.rect.x, t.rect.y,
                     t.rect.width, t.rect.height, t.class_name.c_str(), t.class_id, t.calibrated_threshold);
   GST_INFO_OBJECT(self, "steps %d, mode %s", settings.steps, live ? "live" : "sync");
@@ -154,17 +140,17 @@ bool InspectSession::set_format(const GstVideoInfo& info) {
     return false;
   }
   const int w = format_->width(), h = format_->height();
-  std::string misfit;
-  for (size_t i = 0; i < targets_.size() && misfit.empty(); ++i) {
-    misfit = roi_fit_error(targets_[i].rect, w, h);
-    if (!misfit.empty() && targets_.size() > 1) misfit = "region " + std::to_string(i + 1) + ": " + misfit;
-  }
+  const std::string misfit = plan_fit_error(*plan_, w, h);
   if (!misfit.empty()) {
     // upstream retries the caps several times: one error is enough
     if (!roi_error_posted_) GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("%s", misfit.c_str()), (NULL));
     roi_error_posted_ = true;
     format_.reset();
     return false;
+  }
+  {
+    std::lock_guard<std::mutex> lock(change_mutex_);
+    frame_width_ = w, frame_height_ = h;
   }
   if (GST_VIDEO_INFO_FPS_N(&info) > 0 && GST_VIDEO_INFO_FPS_D(&info) > 0)
     frame_duration_ =
@@ -174,6 +160,58 @@ bool InspectSession::set_format(const GstVideoInfo& info) {
   GST_DEBUG_OBJECT(self, "negotiated %s %dx%d", gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)), w,
                    h);
   return true;
+}
+
+std::string InspectSession::request_change(const std::string& model, const std::string& class_setting,
+                                           const std::string& roi_setting,
+                                           std::function<void()> restore_model) {
+  std::unique_lock<std::mutex> lock(change_mutex_);
+  const std::shared_ptr<const InspectionPlan> base = newest_;
+  const int w = frame_width_, h = frame_height_;
+  lock.unlock();
+  auto fits = [w, h](const InspectionPlan& plan) {
+    return w > 0 ? plan_fit_error(plan, w, h) : std::string();
+  };
+  if (model == base->model) {
+    std::shared_ptr<const InspectionPlan> plan;
+    try {
+      plan = make_plan(base->inspector, model, class_setting, roi_setting);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    if (const std::string misfit = fits(*plan); !misfit.empty()) return misfit;
+    lock.lock();
+    pending_ = newest_ = plan;
+    return "";
+  }
+  // A new model: loaded beside the one in use, which keeps inspecting.
+  if (loader_.joinable()) loader_.join();  // one load at a time
+  InspectorOptions options = inspector_options_;
+  options.model = model;
+  options.instance_id.clear();  // a private engine: other elements keep the shared one
+  loader_ = std::thread([this, options, class_setting, roi_setting, fits, restore_model] {
+    std::string problem;
+    std::shared_ptr<const InspectionPlan> plan;
+    try {
+      auto inspector = Inspector::open(options);
+      inspector->check_steps(settings_.steps);
+      plan = make_plan(inspector, options.model, class_setting, roi_setting);
+      problem = fits(*plan);
+    } catch (const std::exception& e) {
+      problem = error_text(e);
+    }
+    if (problem.empty()) {
+      std::lock_guard<std::mutex> guard(change_mutex_);
+      pending_ = newest_ = plan;
+      return;
+    }
+    GST_ELEMENT_WARNING(element_, RESOURCE, OPEN_READ,
+                        ("Cannot change over to model %s: %s; the model in use stays", options.model.c_str(),
+                         problem.c_str()),
+                        (NULL));
+    restore_model();
+  });
+  return "";
 }
 
 bool InspectSession::failed() const { return scheduler_->failed(); }
@@ -217,8 +255,27 @@ GstFlowReturn InspectSession::submit(GstBuffer* buffer, uint64_t number) {
     gst_buffer_unref(buffer);
     return GST_FLOW_ERROR;
   }
+  std::shared_ptr<const InspectionPlan> changed;
+  {
+    std::lock_guard<std::mutex> lock(change_mutex_);
+    changed.swap(pending_);
+  }
+  if (changed) {  // a changeover: from this frame on
+    plan_ = changed;
+    GST_INFO_OBJECT(element_, "changeover at frame %" G_GUINT64_FORMAT ": model %s, class \"%s\", roi \"%s\"",
+                    (guint64)number, plan_->model.c_str(), plan_->class_setting.c_str(),
+                    plan_->roi_setting.c_str());
+    gst_element_post_message(
+        element_, gst_message_new_element(
+                      GST_OBJECT(element_),
+                      gst_structure_new("decodiff-changeover", "frame", G_TYPE_UINT64, (guint64)number,
+                                        "model", G_TYPE_STRING, plan_->model.c_str(), "class", G_TYPE_STRING,
+                                        plan_->class_setting.c_str(), "roi", G_TYPE_STRING,
+                                        plan_->roi_setting.c_str(), NULL)));
+  }
   const RuntimeSettings rt = runtime_();
   FrameTicket ticket;
+  ticket.plan = plan_;
   ticket.number = number;
   ticket.pts = GST_BUFFER_PTS(buffer);
   ticket.due = number % rt.interval == 0;
@@ -282,26 +339,33 @@ GstBuffer* InspectSession::decorate(std::unique_ptr<MappedFrame> frame, const De
 }
 
 std::vector<FrameInspections> InspectSession::inspect(const std::vector<FrameTicket>& frames) {
-  std::vector<InspectRequest> requests;  // every region of every frame: one engine call
-  requests.reserve(frames.size() * targets_.size());
-  for (const FrameTicket& f : frames)
-    for (const Target& t : targets_) requests.push_back(InspectRequest{f.pixels, t.class_id, t.rect});
-  std::vector<Inspection> flat;
-  try {
-    flat = inspector_->inspect(requests, settings_.steps);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(error_text(e));  // one line, without LibTorch's backtrace
-  }
-  if (flat.size() != requests.size()) throw std::runtime_error("the engine returned a result per region");
-  if (latency_.record(flat.empty() ? 0.0 : flat.front().latency_ms))
-    gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
   std::vector<FrameInspections> out(frames.size());
-  for (size_t i = 0; i < frames.size(); ++i) {
-    for (size_t k = 0; k < targets_.size(); ++k) {
-      Inspection& in = flat[i * targets_.size() + k];
-      run_inspection_hook(in, frames[i].number);
-      out[i].push_back(std::move(in));
+  // One engine call for every region of every frame; frames on both sides of a
+  // model changeover go to their own engines.
+  for (size_t first = 0; first < frames.size();) {
+    const std::shared_ptr<Inspector>& inspector = frames[first].plan->inspector;
+    size_t end = first;
+    std::vector<InspectRequest> requests;
+    for (; end < frames.size() && frames[end].plan->inspector == inspector; ++end)
+      for (const InspectionTarget& t : frames[end].plan->targets)
+        requests.push_back(InspectRequest{frames[end].pixels, t.class_id, t.rect});
+    std::vector<Inspection> flat;
+    try {
+      flat = inspector->inspect(requests, settings_.steps);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(error_text(e));  // one line, without LibTorch's backtrace
     }
+    if (flat.size() != requests.size()) throw std::runtime_error("the engine returned a result per region");
+    if (latency_.record(flat.empty() ? 0.0 : flat.front().latency_ms))
+      gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
+    size_t k = 0;
+    for (size_t i = first; i < end; ++i) {
+      for (size_t t = 0; t < frames[i].plan->targets.size(); ++t) {
+        run_inspection_hook(flat[k], frames[i].number);
+        out[i].push_back(std::move(flat[k++]));
+      }
+    }
+    first = end;
   }
   return out;
 }
@@ -317,7 +381,7 @@ std::shared_ptr<const Result> InspectSession::decide(FrameInspections&& inspecti
   result->frame_height = frame.pixels.height;
   std::vector<Verdict> verdicts(inspections.size());
   for (size_t k = 0; k < inspections.size(); ++k) {
-    const Target& t = targets_[k];
+    const InspectionTarget& t = frame.plan->targets[k];
     verdicts[k].inspection = std::move(inspections[k]);
     verdicts[k].class_name = t.class_name;
     const double threshold = t.threshold >= 0    ? t.threshold

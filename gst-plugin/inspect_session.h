@@ -10,10 +10,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "element_settings.h"
+#include "inspection_plan.h"
 #include "inspection_scheduler.h"
 #include "inspector.h"
 #include "latency_tracker.h"
@@ -52,6 +55,14 @@ class InspectSession {
   bool sync_results();
   // Closes the results file (stop()); false with an error posted when that fails.
   bool close_results();
+  // A changeover while playing: class, roi and model as the element's
+  // properties now hold them. A new class or roi is checked now (the error
+  // is returned, nothing changes); a new model loads in the background and,
+  // when it fails, one warning is posted and `restore_model` runs (the old
+  // model stays). The change takes effect at the next frame, announced by a
+  // "decodiff-changeover" element message. Call without the object lock.
+  std::string request_change(const std::string& model, const std::string& class_setting,
+                             const std::string& roi_setting, std::function<void()> restore_model);
   // True once an error was posted: further buffers are refused.
   bool failed() const;
   // What the element adds to the pipeline's latency (docs/element.md, "Timing").
@@ -69,18 +80,16 @@ class InspectSession {
   GstElement* element_;
   const StartSettings settings_;
   const RuntimeSettingsSource runtime_;
-  // One inspected region of every frame: a roi list entry, or the whole frame.
-  struct Target {
-    Rect rect;  // empty: the whole frame
-    int class_id = 0;
-    std::string class_name;
-    double threshold = -1;  // < 0: the element's threshold property, else the calibrated one
-    double calibrated_threshold = 0.5;
-  };
-  std::shared_ptr<Inspector> inspector_;
-  std::vector<Target> targets_;    // at least one
-  bool roi_error_posted_ = false;  // one error per start, however often caps are retried
-  bool chain_warned_ = false;      // painted input from another element: warned once
+  InspectorOptions inspector_options_;          // device, precision: a new model loads with the same
+  std::shared_ptr<const InspectionPlan> plan_;  // what new frames get (streaming thread)
+  // Changeovers (set_property while playing, any thread) wait here for the next frame.
+  mutable std::mutex change_mutex_;
+  std::shared_ptr<const InspectionPlan> pending_;  // accepted, not yet in use
+  std::shared_ptr<const InspectionPlan> newest_;   // the plan the next change builds on
+  int frame_width_ = 0, frame_height_ = 0;         // negotiated (0: not yet)
+  std::thread loader_;                             // loads a new model in the background
+  bool roi_error_posted_ = false;                  // one error per start, however often caps are retried
+  bool chain_warned_ = false;                      // painted input from another element: warned once
   std::shared_ptr<const FrameFormat> format_;
   GstClockTime frame_duration_ = GST_CLOCK_TIME_NONE;
   uint64_t next_frame_ = 0;

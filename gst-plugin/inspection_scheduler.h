@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "image_view.h"
+#include "inspection_plan.h"
 #include "result.h"
 
 namespace decodiff::gst {
@@ -36,6 +37,7 @@ struct FrameTicket {
   uint64_t pts = Result::kNoPts;
   bool due = true;  // to be inspected (else it carries the latest result)
   ImageView pixels;
+  std::shared_ptr<const InspectionPlan> plan;  // what to inspect (the caller's; passed through)
 };
 
 // A frame on its way out, with the result it carries (null: nothing was

@@ -1,5 +1,5 @@
 // decodiffinspect fails safe (suite FailSafe), item 6: settings fixed at start are refused while
-// running; the others apply at once.
+// running; the others apply at once (model, class and roi: a changeover, suite Changeover).
 #include "failsafe_test_util.h"
 
 using namespace decodiff::gst_test;
@@ -14,15 +14,13 @@ TEST_F(FailSafe, SettingsReadAtStartAreRefusedWhileRunning) {
   gst_harness_set_src_caps_str(h, caps_for().c_str());
   ASSERT_EQ(GST_FLOW_OK, gst_harness_push(h, frame(0)));
   gst_buffer_unref(gst_harness_pull(h));
-  const std::pair<const char*, const char*> refused[] = {{"model", "/other/model.safetensors"},
-                                                         {"device", "cuda:1"},
+  // (model, class and roi change over while running: suite Changeover)
+  const std::pair<const char*, const char*> refused[] = {{"device", "cuda:1"},
                                                          {"precision", "bf16"},
-                                                         {"class", "alpha"},
                                                          {"steps", "2"},
                                                          {"mode", "live"},
                                                          {"batch-size", "4"},
                                                          {"results-location", "/tmp/other.jsonl"},
-                                                         {"roi", "1,1,10,10"},
                                                          {"model-instance-id", "other"}};
   for (const auto& [prop, value] : refused) {
     GParamSpec* ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop);
