@@ -389,7 +389,8 @@ TEST(Evaluator, WritingTheCalibrationKeepsTheTensorsAndTheRestOfTheMetadata) {
             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   const nlohmann::json meta = nlohmann::json::parse(after.metadata.at("decodiff"));
   EXPECT_EQ(meta.at("calibration").at("images").get<int>(), 12);  // provenance kept
-  EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()), 1);  // no temporary left
+  // No temporary file is left beside the model.
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()), 1);
   // Calibrating again replaces the section.
   ev::write_model_calibration(model.string(),
                               {{"image_threshold", 0.25}, {"pixel_threshold", 0.2}, {"method", "x"}});
