@@ -1,9 +1,7 @@
 #include "calibration.h"
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "metrics/classification.h"
@@ -131,95 +129,18 @@ nlohmann::json CalibrationCollector::compute() {
   return out;
 }
 
-namespace {
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::runtime_error(path + ": cannot write the calibration: " + what);
-}
-
-}  // namespace
-
 void write_model_calibration(const std::string& model_path, const nlohmann::json& calibration) {
-  using json = nlohmann::json;
   namespace fs = std::filesystem;
-  std::ifstream in(model_path, std::ios::binary);
-  if (!in) fail(model_path, "cannot open the file");
+  // edit_model_metadata writes a new file and renames it over the old one:
+  // give the new file the old one's permissions.
   std::error_code ec;
-  const uint64_t file_size = fs::file_size(model_path, ec);
-  if (ec || file_size < 8) fail(model_path, "not a safetensors file");
-  uint8_t len_bytes[8];
-  in.read(reinterpret_cast<char*>(len_bytes), 8);
-  uint64_t header_len = 0;
-  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | len_bytes[i];
-  if (header_len > file_size - 8 || header_len > (100u << 20))
-    fail(model_path, "bad safetensors header length");
-  std::string header(header_len, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(header_len));
-  if (!in) fail(model_path, "truncated header");
-
-  json doc;
+  const fs::perms perms = fs::status(model_path, ec).permissions();
   try {
-    doc = json::parse(header);
-  } catch (const json::exception& e) {
-    fail(model_path, std::string("header is not valid JSON: ") + e.what());
-  }
-  if (!doc.is_object() || !doc.contains("__metadata__") || !doc["__metadata__"].is_object() ||
-      !doc["__metadata__"].contains("decodiff") || !doc["__metadata__"]["decodiff"].is_string())
-    fail(model_path, "not a decodiff model (no 'decodiff' metadata)");
-  json meta;
-  try {
-    meta = json::parse(doc["__metadata__"]["decodiff"].get<std::string>());
-  } catch (const json::exception& e) {
-    fail(model_path, std::string("metadata 'decodiff' is not valid JSON: ") + e.what());
-  }
-  meta["calibration"] = calibration;
-  const std::string new_meta = meta.dump();
-  ModelConfig::from_json(new_meta, model_path);  // the engine must still read it
-  doc["__metadata__"]["decodiff"] = new_meta;
-  std::string new_header = doc.dump();
-  while (new_header.size() % 8) new_header.push_back(' ');  // safetensors aligns the data to 8 bytes
-
-  const fs::path final_path(model_path);
-  const fs::path tmp = final_path.parent_path() / (final_path.filename().string() + ".calibrating.tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(model_path, "cannot create '" + tmp.string() + "'");
-    uint64_t n = new_header.size();
-    for (int i = 0; i < 8; ++i) out.put(static_cast<char>((n >> (8 * i)) & 0xff));
-    out.write(new_header.data(), static_cast<std::streamsize>(new_header.size()));
-    std::vector<char> buf(1 << 20);
-    uint64_t left = file_size - 8 - header_len;
-    while (left > 0) {
-      const std::streamsize chunk = static_cast<std::streamsize>(std::min<uint64_t>(left, buf.size()));
-      in.read(buf.data(), chunk);
-      if (in.gcount() != chunk) {
-        out.close();
-        fs::remove(tmp, ec);
-        fail(model_path, "file shrank while copying");
-      }
-      out.write(buf.data(), chunk);
-      left -= static_cast<uint64_t>(chunk);
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      fs::remove(tmp, ec);
-      fail(model_path, "write error on '" + tmp.string() + "' (disk full?)");
-    }
-  }
-  try {
-    read_model_config(tmp.string());
+    edit_model_metadata(model_path, [&](nlohmann::json& meta) { meta["calibration"] = calibration; });
   } catch (const std::exception& e) {
-    fs::remove(tmp, ec);
-    fail(model_path, std::string("the rewritten file does not read back: ") + e.what());
+    throw std::runtime_error(std::string("cannot write the calibration: ") + e.what());
   }
-  fs::permissions(tmp, fs::status(final_path, ec).permissions(), ec);
-  fs::rename(tmp, final_path, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    fs::remove(tmp, ec);
-    fail(model_path, "cannot replace the file: " + why);
-  }
+  if (!ec) fs::permissions(model_path, perms, ec);
 }
 
 }  // namespace decodiff::evaluation

@@ -73,11 +73,11 @@ class CalibrationCollector {
   std::unique_ptr<metrics::PixelCurveAccumulator> pixels_;  // f1-optimal method
 };
 
-// Replaces the "calibration" section of a model file's decodiff metadata and
-// keeps every other byte of meaning: the other metadata keys and sections and
-// the tensor bytes, copied as they are (streamed, so memory stays small for any
-// model size). Writes beside the file and renames, after checking that the new
-// file reads back with read_model_config. Throws std::runtime_error naming the file.
+// Replaces the "calibration" section of a model file's decodiff metadata
+// through core's edit_model_metadata (model_file.h): the other metadata keys
+// and sections and the tensor bytes are copied as they are, the new file is
+// read back before it replaces the old one, and it keeps the old one's
+// permissions. Throws std::runtime_error naming the file.
 void write_model_calibration(const std::string& model_path, const nlohmann::json& calibration);
 
 }  // namespace decodiff::evaluation

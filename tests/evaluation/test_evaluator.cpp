@@ -31,6 +31,14 @@ namespace {
 
 constexpr int kSize = 32;
 
+// The bytes after a safetensors file's header: the tensor data, as stored.
+std::string tensor_data_bytes(const fs::path& p) {
+  const std::string file = eval_test::read_file(p);
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(file.at(i));
+  return file.substr(8 + header_len);
+}
+
 // map = red channel / 255 (no resize: images are crop x crop), score = mean of
 // the green channel / 255 (deliberately not the map's max, so that the test
 // sees where the image score comes from).
@@ -357,6 +365,7 @@ TEST(Evaluator, WritingTheCalibrationKeepsTheTensorsAndTheRestOfTheMetadata) {
   eval_test::TempDir tmp("eval-calib-file");
   const fs::path model = tmp.path() / "model.safetensors";
   fs::copy_file(decodiff::testing::golden_path("tiny_model.safetensors"), model);
+  fs::permissions(model, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   const nlohmann::json cal = {{"image_threshold", 0.8125},
                               {"pixel_threshold", 0.5},
                               {"method", "f1-optimal"},
@@ -374,9 +383,14 @@ TEST(Evaluator, WritingTheCalibrationKeepsTheTensorsAndTheRestOfTheMetadata) {
   const auto after = decodiff::io::read_safetensors(model.string());
   ASSERT_EQ(before.tensors.size(), after.tensors.size());
   for (const auto& [name, t] : before.tensors) ASSERT_TRUE(t.equal(after.tensors.at(name))) << name;
+  EXPECT_TRUE(tensor_data_bytes(model) ==
+              tensor_data_bytes(decodiff::testing::golden_path("tiny_model.safetensors")));  // byte for byte
+  EXPECT_EQ(fs::status(model).permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   const nlohmann::json meta = nlohmann::json::parse(after.metadata.at("decodiff"));
   EXPECT_EQ(meta.at("calibration").at("images").get<int>(), 12);  // provenance kept
-  EXPECT_FALSE(fs::exists(tmp.path() / "model.safetensors.calibrating.tmp"));
+  // No temporary file is left beside the model.
+  EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()), 1);
   // Calibrating again replaces the section.
   ev::write_model_calibration(model.string(),
                               {{"image_threshold", 0.25}, {"pixel_threshold", 0.2}, {"method", "x"}});
