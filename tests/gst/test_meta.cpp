@@ -168,3 +168,82 @@ TEST(DecodiffMeta, SeveralMetasAreIteratedInOrderAddedAndFoundByProducer) {
   gst_buffer_unref(copy);
   gst_buffer_unref(buf);
 }
+
+namespace {
+
+// Two inspected regions, each with its own map and anomaly regions.
+void add_inspections(GstDecodiffMeta* m) {
+  float left_map[4] = {0.1f, 0.2f, 0.3f, 0.9f};
+  float right_map[4] = {0.4f, 0.5f, 0.6f, 0.7f};
+  GstDecodiffRegion left_boxes[1] = {{12, 22, 10, 6, 0.9f}};
+  GstDecodiffInspection list[2] = {};
+  list[0].x = 0, list[0].y = 0, list[0].width = 50, list[0].height = 40;
+  list[0].class_id = 0;
+  list[0].class_name = const_cast<gchar*>("alpha");
+  list[0].score = 0.9f;
+  list[0].anomalous = TRUE;
+  list[0].threshold = 0.5f;
+  list[0].map_width = 2, list[0].map_height = 2, list[0].map_data = left_map;
+  list[0].map_frame_x = 4, list[0].map_frame_y = 4, list[0].map_frame_width = 40,
+  list[0].map_frame_height = 30;
+  list[0].n_regions = 1, list[0].regions = left_boxes;
+  list[1].x = 50, list[1].y = 40, list[1].width = 50, list[1].height = 40;
+  list[1].class_id = 2;
+  list[1].class_name = const_cast<gchar*>("gamma");
+  list[1].score = 0.7f;
+  list[1].threshold = 0.8f;
+  list[1].map_width = 2, list[1].map_height = 2, list[1].map_data = right_map;
+  list[1].error = const_cast<gchar*>("non-finite score");
+  gst_decodiff_meta_set_inspections(m, 2, list);
+  left_map[0] = 9;  // the meta holds its own copies
+  left_boxes[0].x = 99;
+}
+
+}  // namespace
+
+TEST(DecodiffMeta, InspectionsAreCopiedDeeplyAndFollowCopyAndScale) {
+  GstBuffer* buf = buffer_with_meta();
+  GstDecodiffMeta* a = gst_buffer_get_decodiff_meta(buf);
+  add_inspections(a);
+  ASSERT_EQ(a->n_inspections, 2u);
+  const GstDecodiffInspection* first = gst_decodiff_meta_get_inspection(a, 0);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first->map_data[0], 0.1f);
+  EXPECT_EQ(first->regions[0].x, 12);
+  EXPECT_STREQ(gst_decodiff_meta_get_inspection(a, 1)->error, "non-finite score");
+  EXPECT_EQ(gst_decodiff_meta_get_inspection(a, 2), nullptr);
+
+  GstBuffer* copy = gst_buffer_copy(buf);
+  GstDecodiffMeta* b = gst_buffer_get_decodiff_meta(copy);
+  ASSERT_EQ(b->n_inspections, 2u);
+  EXPECT_NE(b->inspections, a->inspections);
+  EXPECT_NE(b->inspections[0].map_data, a->inspections[0].map_data);
+  EXPECT_STREQ(b->inspections[1].class_name, "gamma");
+  gst_buffer_unref(buf);
+  EXPECT_EQ(b->inspections[1].map_data[3], 0.7f);  // still valid after the original is gone
+
+  GstBuffer* dest = gst_buffer_new();
+  GstVideoInfo in, out;
+  gst_video_info_set_format(&in, GST_VIDEO_FORMAT_RGB, 100, 80);
+  gst_video_info_set_format(&out, GST_VIDEO_FORMAT_RGB, 200, 40);
+  GstVideoMetaTransform trans = {&in, &out};
+  GstMeta* meta = reinterpret_cast<GstMeta*>(b);
+  ASSERT_TRUE(
+      meta->info->transform_func(dest, meta, copy, gst_video_meta_transform_scale_get_quark(), &trans));
+  GstDecodiffMeta* s = gst_buffer_get_decodiff_meta(dest);
+  ASSERT_EQ(s->n_inspections, 2u);
+  EXPECT_EQ(s->inspections[1].x, 100);
+  EXPECT_EQ(s->inspections[1].y, 20);
+  EXPECT_EQ(s->inspections[1].width, 100);
+  EXPECT_EQ(s->inspections[1].height, 20);
+  EXPECT_EQ(s->inspections[0].map_frame_x, 8);
+  EXPECT_EQ(s->inspections[0].map_frame_height, 15);
+  EXPECT_EQ(s->inspections[0].regions[0].x, 24);
+  EXPECT_EQ(s->inspections[0].map_width, 2);  // maps stay at model resolution
+
+  gst_decodiff_meta_set_inspections(s, 0, NULL);
+  EXPECT_EQ(s->n_inspections, 0u);
+  EXPECT_EQ(s->inspections, nullptr);
+  gst_buffer_unref(dest);
+  gst_buffer_unref(copy);
+}
