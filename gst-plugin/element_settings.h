@@ -19,7 +19,9 @@ struct StartSettings {
   std::string class_name;  // empty: the model's class 0
   int steps = 0;           // 0: the model's default
   std::string results_location;
-  std::string roi;  // empty: the whole frame
+  std::string roi;        // empty: the whole frame
+  std::string roi_types;  // non-empty: inspect the upstream region metas of these types instead of roi
+  std::string class_map;  // "type=class,...": the class of each upstream region type
   std::string model_instance_id;
   GstDecodiffMode mode = GST_DECODIFF_MODE_SYNC;
   guint batch_size = 1;

@@ -78,6 +78,8 @@ struct _GstDecodiffInspect {
   gchar* results_location;
   gchar* roi;
   gchar* model_instance_id;
+  gchar* roi_types;
+  gchar* class_map;
   guint max_consecutive_errors;
   gboolean started; /* between start() and stop(): settings fixed at start are refused */
 
@@ -103,6 +105,9 @@ enum {
   PROP_ROI,
   PROP_MODEL_INSTANCE_ID,
   PROP_MAX_CONSECUTIVE_ERRORS,
+  PROP_ROI_TYPES,
+  PROP_CLASS_MAP,
+  PROP_REGIONS_SKIPPED,
 };
 
 #define DEFAULT_DEVICE "auto"
@@ -153,6 +158,8 @@ static StartSettings take_start_settings(GstDecodiffInspect* self) {
   s.results_location = text_or(self->results_location, "");
   s.roi = text_or(self->roi, "");
   s.model_instance_id = text_or(self->model_instance_id, "");
+  s.roi_types = text_or(self->roi_types, "");
+  s.class_map = text_or(self->class_map, "");
   s.mode = self->mode;
   s.batch_size = self->batch_size;
   self->started = TRUE;
@@ -431,6 +438,12 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
     case PROP_MODEL_INSTANCE_ID:
       set_string(self, &self->model_instance_id, value);
       break;
+    case PROP_ROI_TYPES: /* checked at start(), with the other settings */
+      set_string(self, &self->roi_types, value);
+      break;
+    case PROP_CLASS_MAP:
+      set_string(self, &self->class_map, value);
+      break;
     default:
       GST_OBJECT_LOCK(self);
       switch (prop_id) {
@@ -477,6 +490,12 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
 static void gst_decodiff_inspect_get_property(GObject* object, guint prop_id, GValue* value,
                                               GParamSpec* pspec) {
   GstDecodiffInspect* self = GST_DECODIFF_INSPECT(object);
+  if (prop_id == PROP_REGIONS_SKIPPED) {
+    g_mutex_lock(&self->session_lock);
+    g_value_set_uint64(value, self->session ? self->session->regions_skipped() : 0);
+    g_mutex_unlock(&self->session_lock);
+    return;
+  }
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_MODEL:
@@ -527,6 +546,12 @@ static void gst_decodiff_inspect_get_property(GObject* object, guint prop_id, GV
     case PROP_MODEL_INSTANCE_ID:
       g_value_set_string(value, self->model_instance_id);
       break;
+    case PROP_ROI_TYPES:
+      g_value_set_string(value, self->roi_types);
+      break;
+    case PROP_CLASS_MAP:
+      g_value_set_string(value, self->class_map);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -544,6 +569,8 @@ static void gst_decodiff_inspect_finalize(GObject* object) {
   g_free(self->results_location);
   g_free(self->roi);
   g_free(self->model_instance_id);
+  g_free(self->roi_types);
+  g_free(self->class_map);
   g_mutex_clear(&self->session_lock);
   G_OBJECT_CLASS(gst_decodiff_inspect_parent_class)->finalize(object);
 }
@@ -774,6 +801,50 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
                           "device required); unset = a private engine",
                           NULL, ready));
 
+  /**
+   * GstDecodiffInspect:roi-types:
+   *
+   * Inspect the regions that arrive with each frame instead of fixed ones:
+   * every #GstVideoRegionOfInterestMeta whose roi_type is in this
+   * comma-separated list (e.g. those of a detector, or of decodiffregions).
+   * Each one's class is #GstDecodiffInspect:class-map's, or the type itself
+   * when the model has such a class; others are skipped and counted
+   * (#GstDecodiffInspect:regions-skipped). The result goes onto the region's
+   * meta (a "decodiff" param: score, anomalous, class, threshold) and the
+   * anomalies found inside it become "anomaly" metas with that region as
+   * parent. Frames without such regions get no result. Excludes roi.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_ROI_TYPES,
+      g_param_spec_string("roi-types", "Upstream region types",
+                          "Inspect the incoming region-of-interest metas of these types (comma-separated) "
+                          "instead of roi; unset = roi",
+                          NULL, ready));
+  /**
+   * GstDecodiffInspect:class-map:
+   *
+   * The model class of each upstream region type: "type=class,..." (class by
+   * name or id). Checked at start against the model.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_CLASS_MAP,
+      g_param_spec_string("class-map", "Class map",
+                          "Model class of each upstream region type: \"bolt=nut,part=capsule\"", NULL,
+                          ready));
+  /**
+   * GstDecodiffInspect:regions-skipped:
+   *
+   * Upstream regions of a listed type that were not inspected since start:
+   * their type names no class of the model, or they lie outside the frame.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_REGIONS_SKIPPED,
+      g_param_spec_uint64(
+          "regions-skipped", "Regions skipped",
+          "Upstream regions of a listed type not inspected since start (no class, outside the "
+          "frame)",
+          0, G_MAXUINT64, 0, static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
   gst_element_class_set_static_metadata(element_class, "DeCo-Diff anomaly inspection",
                                         "Filter/Analyzer/Video",
                                         "Detects visual anomalies with DeCo-Diff: attaches a "
@@ -812,6 +883,8 @@ static void gst_decodiff_inspect_init(GstDecodiffInspect* self) {
   self->results_location = NULL;
   self->roi = NULL;
   self->model_instance_id = NULL;
+  self->roi_types = NULL;
+  self->class_map = NULL;
   self->max_consecutive_errors = DEFAULT_MAX_CONSECUTIVE_ERRORS;
   self->started = FALSE;
   self->session = NULL;

@@ -2,6 +2,9 @@
 
 #include <gst/decodiff/decodiffmeta.h>
 
+#include <gst/video/gstvideometa.h>
+
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -32,6 +35,13 @@ std::string invalid_settings(const StartSettings& s, Parsed<std::vector<RegionSe
   precision = parse_precision(s.precision);
   note(precision.error);
   if (!s.class_name.empty()) note(parse_class(s.class_name).error);
+  if (!s.roi_types.empty()) {
+    note(parse_roi_types(s.roi_types).error);
+    if (!s.roi.empty()) note("roi and roi-types exclude each other (fixed regions, or the upstream ones)");
+  } else if (!s.class_map.empty()) {
+    note("class-map applies to roi-types: set roi-types too");
+  }
+  note(parse_class_map(s.class_map).error);
   return invalid;
 }
 
@@ -95,6 +105,19 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
     return nullptr;
   }
   session->newest_ = session->plan_;
+  if (!settings.roi_types.empty()) {
+    session->upstream_types_ = parse_roi_types(settings.roi_types).value;
+    session->class_map_ = parse_class_map(settings.class_map).value;
+    for (const auto& [type, klass] : session->class_map_) {
+      try {
+        inspector->resolve_class(klass);
+      } catch (const std::exception& e) {
+        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                          ("class-map %s=%s: %s", type.c_str(), klass.c_str(), e.what()), (NULL));
+        return nullptr;
+      }
+    }
+  }
   try {
     inspector->check_steps(settings.steps);
   } catch (const std::exception& e) {
@@ -245,6 +268,59 @@ void InspectSession::warn_if_painted_upstream(GstBuffer* input) {
   }
 }
 
+/* The frame's own plan in upstream mode: one target per region meta of a
+ * listed type (its class from class-map, or the type itself when the model
+ * has such a class), clipped to the frame. */
+std::shared_ptr<const InspectionPlan> InspectSession::upstream_plan(GstBuffer* buffer) {
+  auto plan = std::make_shared<InspectionPlan>(*plan_);
+  plan->targets.clear();
+  plan->upstream = true;
+  const Rect frame{0, 0, format_->width(), format_->height()};
+  gpointer state = NULL;
+  while (GstMeta* m =
+             gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) {
+    const auto* roi = reinterpret_cast<const GstVideoRegionOfInterestMeta*>(m);
+    const std::string type = g_quark_to_string(roi->roi_type);
+    if (std::find(upstream_types_.begin(), upstream_types_.end(), type) == upstream_types_.end()) continue;
+    std::string klass = type;
+    for (const auto& [from, to] : class_map_)
+      if (from == type) klass = to;
+    InspectionTarget t;
+    try {
+      t.class_id = plan->inspector->resolve_class(klass);
+      t.class_name = plan->inspector->class_name(t.class_id);
+    } catch (const std::exception&) {
+      ++regions_skipped_;
+      if (std::find(unknown_types_warned_.begin(), unknown_types_warned_.end(), type) ==
+          unknown_types_warned_.end()) {
+        unknown_types_warned_.push_back(type);
+        GST_ELEMENT_WARNING(
+            element_, STREAM, FORMAT,
+            ("Regions of type \"%s\" are skipped: the model has no class \"%s\" (map the type "
+             "to a class with class-map)",
+             type.c_str(), klass.c_str()),
+            (NULL));
+      }
+      continue;
+    }
+    // Clipped to the frame (the meta's fields are unsigned: no negative edge).
+    const int64_t x0 = roi->x, y0 = roi->y;
+    const int64_t x1 = std::min<int64_t>(x0 + roi->w, frame.width),
+                  y1 = std::min<int64_t>(y0 + roi->h, frame.height);
+    if (x1 > x0 && y1 > y0)
+      t.rect = Rect{static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
+                    static_cast<int>(y1 - y0)};
+    if (t.rect.empty()) {
+      ++regions_skipped_;
+      continue;
+    }
+    t.calibrated_threshold = plan->inspector->calibrated_threshold(t.class_id).value_or(0.5);
+    t.source_roi_id = roi->id;
+    plan->targets.push_back(t);
+  }
+  return plan;
+}
+
 uint64_t InspectSession::arrive(GstBuffer* input) {
   warn_if_painted_upstream(input);
   return next_frame_++;
@@ -275,7 +351,7 @@ GstFlowReturn InspectSession::submit(GstBuffer* buffer, uint64_t number) {
   }
   const RuntimeSettings rt = runtime_();
   FrameTicket ticket;
-  ticket.plan = plan_;
+  ticket.plan = upstream_types_.empty() ? plan_ : upstream_plan(buffer);
   ticket.number = number;
   ticket.pts = GST_BUFFER_PTS(buffer);
   ticket.due = number % rt.interval == 0;
@@ -317,7 +393,8 @@ GstBuffer* InspectSession::next_output() {
 
 /* Attaches the result's metas to the buffer and draws the overlay. */
 GstBuffer* InspectSession::decorate(std::unique_ptr<MappedFrame> frame, const Decision& decision) {
-  const std::shared_ptr<const Result>& r = decision.result;
+  const std::shared_ptr<const Result> r =
+      decision.result && !decision.result->nothing_inspected ? decision.result : nullptr;
   const RuntimeSettings rt = runtime_();
   bool painted = false;
   if (r && rt.overlay != GST_DECODIFF_OVERLAY_NONE) {
@@ -351,12 +428,12 @@ std::vector<FrameInspections> InspectSession::inspect(const std::vector<FrameTic
         requests.push_back(InspectRequest{frames[end].pixels, t.class_id, t.rect});
     std::vector<Inspection> flat;
     try {
-      flat = inspector->inspect(requests, settings_.steps);
+      if (!requests.empty()) flat = inspector->inspect(requests, settings_.steps);
     } catch (const std::exception& e) {
       throw std::runtime_error(error_text(e));  // one line, without LibTorch's backtrace
     }
     if (flat.size() != requests.size()) throw std::runtime_error("the engine returned a result per region");
-    if (latency_.record(flat.empty() ? 0.0 : flat.front().latency_ms))
+    if (!flat.empty() && latency_.record(flat.front().latency_ms))
       gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
     size_t k = 0;
     for (size_t i = first; i < end; ++i) {
@@ -384,12 +461,15 @@ std::shared_ptr<const Result> InspectSession::decide(FrameInspections&& inspecti
     const InspectionTarget& t = frame.plan->targets[k];
     verdicts[k].inspection = std::move(inspections[k]);
     verdicts[k].class_name = t.class_name;
+    verdicts[k].source_roi_id = t.source_roi_id;
     const double threshold = t.threshold >= 0    ? t.threshold
                              : rt.threshold >= 0 ? rt.threshold
                                                  : t.calibrated_threshold;
     gst::decide(verdicts[k], static_cast<float>(threshold));
   }
-  if (verdicts.size() == 1) {
+  if (frame.plan->upstream && verdicts.empty()) {
+    result->nothing_inspected = true;
+  } else if (verdicts.size() == 1 && !frame.plan->upstream) {
     static_cast<Verdict&>(*result) = std::move(verdicts.front());
   } else {
     result->inspections = std::move(verdicts);
@@ -402,6 +482,7 @@ std::shared_ptr<const Result> InspectSession::decide(FrameInspections&& inspecti
  * False when an error was posted and the stream must stop: the results could
  * not be written, or too many inspections in a row failed. */
 bool InspectSession::publish(const Result& r) {
+  if (r.nothing_inspected) return true;
   const RuntimeSettings rt = runtime_();
   GST_LOG_OBJECT(element_,
                  "frame %" G_GUINT64_FORMAT " score %.4f anomalous %d regions %zu latency %.1f ms%s%s",

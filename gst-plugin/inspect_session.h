@@ -6,6 +6,7 @@
 
 #include <gst/video/video.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -63,6 +64,9 @@ class InspectSession {
   // "decodiff-changeover" element message. Call without the object lock.
   std::string request_change(const std::string& model, const std::string& class_setting,
                              const std::string& roi_setting, std::function<void()> restore_model);
+  // Upstream regions (roi-types) not inspected: their type names no class, or
+  // they lie outside the frame.
+  uint64_t regions_skipped() const { return regions_skipped_.load(); }
   // True once an error was posted: further buffers are refused.
   bool failed() const;
   // What the element adds to the pipeline's latency (docs/element.md, "Timing").
@@ -88,8 +92,14 @@ class InspectSession {
   std::shared_ptr<const InspectionPlan> newest_;   // the plan the next change builds on
   int frame_width_ = 0, frame_height_ = 0;         // negotiated (0: not yet)
   std::thread loader_;                             // loads a new model in the background
-  bool roi_error_posted_ = false;                  // one error per start, however often caps are retried
-  bool chain_warned_ = false;                      // painted input from another element: warned once
+  // Upstream regions (roi-types): the types inspected and the class of each mapped one.
+  std::vector<std::string> upstream_types_;
+  std::vector<std::pair<std::string, std::string>> class_map_;
+  std::vector<std::string> unknown_types_warned_;  // streaming thread
+  std::atomic<uint64_t> regions_skipped_{0};
+  std::shared_ptr<const InspectionPlan> upstream_plan(GstBuffer* buffer);
+  bool roi_error_posted_ = false;  // one error per start, however often caps are retried
+  bool chain_warned_ = false;      // painted input from another element: warned once
   std::shared_ptr<const FrameFormat> format_;
   GstClockTime frame_duration_ = GST_CLOCK_TIME_NONE;
   uint64_t next_frame_ = 0;

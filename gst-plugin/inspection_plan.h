@@ -19,12 +19,14 @@ struct InspectionTarget {
   std::string class_name;
   double threshold = -1;  // < 0: the element's threshold property, else the calibrated one
   double calibrated_threshold = 0.5;
+  int source_roi_id = -1;  // upstream regions: the id of the GstVideoRegionOfInterestMeta
 };
 
 struct InspectionPlan {
   std::shared_ptr<Inspector> inspector;
   std::vector<InspectionTarget> targets;          // at least one
   std::string model, class_setting, roi_setting;  // the settings it was made from
+  bool upstream = false;                          // targets are the frame's own region metas (roi-types)
 };
 
 // The plan for `inspector` from the class and roi settings (roi as

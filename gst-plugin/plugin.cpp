@@ -4,9 +4,11 @@
 #include "decodiff_config.h"
 #include "gstdecodiffinspect.h"
 #include "gstdecodiffpublish.h"
+#include "gstdecodiffregions.h"
 
 static gboolean plugin_init(GstPlugin* plugin) {
-  return GST_ELEMENT_REGISTER(decodiffinspect, plugin) && GST_ELEMENT_REGISTER(decodiffpublish, plugin);
+  return GST_ELEMENT_REGISTER(decodiffinspect, plugin) && GST_ELEMENT_REGISTER(decodiffpublish, plugin) &&
+         GST_ELEMENT_REGISTER(decodiffregions, plugin);
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, decodiff,

@@ -194,6 +194,37 @@ Parsed<std::vector<RegionSetting>> parse_regions(const std::string& text) {
   return out;
 }
 
+Parsed<std::vector<std::string>> parse_roi_types(const std::string& text) {
+  Parsed<std::vector<std::string>> out;
+  for (const std::string& piece : split(text, ',')) {
+    const std::string name = trimmed(piece);
+    if (name.empty() || name.find_first_of("=;\"") != std::string::npos) {
+      out.error = "roi-types " + shown(text) + ": " + shown(name) + " is not a region type name";
+      out.value.clear();
+      return out;
+    }
+    out.value.push_back(name);
+  }
+  return out;
+}
+
+Parsed<std::vector<std::pair<std::string, std::string>>> parse_class_map(const std::string& text) {
+  Parsed<std::vector<std::pair<std::string, std::string>>> out;
+  if (text.empty()) return out;
+  for (const std::string& piece : split(text, ',')) {
+    const size_t eq = piece.find('=');
+    const std::string type = trimmed(piece.substr(0, eq));
+    const std::string klass = eq == std::string::npos ? "" : trimmed(piece.substr(eq + 1));
+    if (eq == std::string::npos || type.empty() || !parse_class(klass).ok()) {
+      out.error = "class-map " + shown(text) + ": " + shown(piece) + " is not type=class";
+      out.value.clear();
+      return out;
+    }
+    out.value.emplace_back(type, klass);
+  }
+  return out;
+}
+
 std::string roi_fit_error(const Rect& roi, int frame_width, int frame_height) {
   if (roi.empty()) return "";
   const int64_t right = static_cast<int64_t>(roi.x) + roi.width;

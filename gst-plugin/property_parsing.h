@@ -40,6 +40,13 @@ struct RegionSetting {
 constexpr size_t kMaxRegions = 64;
 Parsed<std::vector<RegionSetting>> parse_regions(const std::string& text);
 
+// `roi-types`: "part,bolt": names separated by commas (spaces around them
+// allowed), at least one, each without '=' or ';'.
+Parsed<std::vector<std::string>> parse_roi_types(const std::string& text);
+
+// `class-map`: "bolt=nut,part=capsule": region type = model class (name or id).
+Parsed<std::vector<std::pair<std::string, std::string>>> parse_class_map(const std::string& text);
+
 // Empty when `roi` fits in a frame_width x frame_height frame, else the error
 // (the sums are computed without overflow).
 std::string roi_fit_error(const Rect& roi, int frame_width, int frame_height);

@@ -27,6 +27,7 @@ struct Verdict {
   // or map): the region is then anomalous, whatever the threshold, and its one
   // anomaly box is the whole inspected rectangle (fail-safe: never "ok").
   std::string error;
+  int source_roi_id = -1;  // the upstream GstVideoRegionOfInterestMeta inspected (-1: none)
 };
 
 // One frame's result. With one inspected region it is that region's verdict
@@ -41,6 +42,9 @@ struct Result : Verdict {
   uint64_t frame_number = 0;
   uint64_t pts = kNoPts;
   int frame_width = 0, frame_height = 0;
+  // Upstream regions only: the frame carried none of the inspected types, so
+  // nothing was inspected and nothing is reported for it.
+  bool nothing_inspected = false;
 
   // Every region's verdict: `inspections`, or the frame's own with one region.
   std::vector<const Verdict*> verdicts() const;

@@ -2,6 +2,7 @@
 
 #include <gst/video/gstvideometa.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace decodiff::gst {
@@ -70,16 +71,40 @@ GstDecodiffMeta* attach_result_metas(GstBuffer* buffer, const Result& r, uint64_
   }
   gst_decodiff_meta_set_inspections(meta, inspections.size(), inspections.data());
 
+  // Upstream regions (roi-types): each result also goes onto the region's
+  // own meta, and its anomalies name that region as their parent. Their ids
+  // then follow the highest id already on the buffer.
   gint id = 0;
-  for (const auto& g : r.regions) {
-    GstVideoRegionOfInterestMeta* roi = gst_buffer_add_video_region_of_interest_meta(
-        buffer, "anomaly", g.box.x, g.box.y, g.box.width, g.box.height);
-    roi->id = id++;
-    GstStructure* param =
-        gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
-                          (gboolean)stale, "producer", G_TYPE_STRING, producer.c_str(), NULL);
-    if (!r.error.empty()) gst_structure_set(param, "error", G_TYPE_STRING, r.error.c_str(), NULL);
-    gst_video_region_of_interest_meta_add_param(roi, param);
+  if (std::any_of(verdicts.begin(), verdicts.end(), [](const Verdict* v) { return v->source_roi_id >= 0; })) {
+    gpointer state = NULL;
+    while (GstMeta* m =
+               gst_buffer_iterate_meta_filtered(buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+      id = std::max(id, reinterpret_cast<GstVideoRegionOfInterestMeta*>(m)->id + 1);
+  }
+  for (const Verdict* v : verdicts) {
+    const gint parent = stale ? -1 : v->source_roi_id;
+    if (parent >= 0) {
+      if (GstVideoRegionOfInterestMeta* source =
+              gst_buffer_get_video_region_of_interest_meta_id(buffer, parent)) {
+        GstStructure* result = gst_structure_new(
+            "decodiff", "score", G_TYPE_DOUBLE, (gdouble)v->inspection.score, "anomalous", G_TYPE_BOOLEAN,
+            (gboolean)v->anomalous, "class", G_TYPE_STRING, v->class_name.c_str(), "threshold", G_TYPE_DOUBLE,
+            (gdouble)v->threshold, "producer", G_TYPE_STRING, producer.c_str(), NULL);
+        if (!v->error.empty()) gst_structure_set(result, "error", G_TYPE_STRING, v->error.c_str(), NULL);
+        gst_video_region_of_interest_meta_add_param(source, result);
+      }
+    }
+    for (const auto& g : v->regions) {
+      GstVideoRegionOfInterestMeta* roi = gst_buffer_add_video_region_of_interest_meta(
+          buffer, "anomaly", g.box.x, g.box.y, g.box.width, g.box.height);
+      roi->id = id++;
+      roi->parent_id = parent;
+      GstStructure* param =
+          gst_structure_new("decodiff", "score", G_TYPE_DOUBLE, (gdouble)g.score, "stale", G_TYPE_BOOLEAN,
+                            (gboolean)stale, "producer", G_TYPE_STRING, producer.c_str(), NULL);
+      if (!v->error.empty()) gst_structure_set(param, "error", G_TYPE_STRING, v->error.c_str(), NULL);
+      gst_video_region_of_interest_meta_add_param(roi, param);
+    }
   }
   return meta;
 }
