@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -213,4 +215,48 @@ TEST(Pipeline, ExampleAppPrintsTheMeta) {
   }
   g_free(out);
   g_free(err);
+}
+
+// decodiff-synth video -> decodiffregions (its labels) -> decodiffinspect (roi-types): every labelled part
+// in every frame is inspected as its own region, at the labels' box.
+TEST(Pipeline, SyntheticVideoPartsAreInspectedAsTheLabelsPlaceThem) {
+  SKIP_WITHOUT_TINY_MODEL();
+  const char* synth = std::getenv("DECODIFF_SYNTH");
+  if (!synth || !g_file_test(synth, G_FILE_TEST_IS_EXECUTABLE)) GTEST_SKIP() << "decodiff-synth is not built";
+  const std::string clip = scratch("regions.avi"), labels = scratch("regions.json"),
+                    jsonl = scratch("regions.jsonl");
+  const std::string cmd = std::string(synth) +
+                          " --quiet video --category nut --parts 2 --width 128 --height 96 " +
+                          "--speed 40 --out \"" + clip + "\" --labels \"" + labels + "\"";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(labels);
+  const nlohmann::json truth = nlohmann::json::parse(in);
+  std::map<int, std::vector<std::vector<int>>> boxes;  // frame -> the parts' boxes (clipped to the frame)
+  for (const auto& part : truth["parts"])
+    for (const auto& f : part["frames"]) {
+      std::vector<int> b = f["part_box"].get<std::vector<int>>();
+      b[2] = std::min(b[0] + b[2], 128) - b[0];
+      b[3] = std::min(b[1] + b[3], 96) - b[1];
+      if (b[2] > 0 && b[3] > 0) boxes[f["frame"].get<int>()].push_back(b);
+    }
+  ASSERT_FALSE(boxes.empty());
+  GstElement* p = launch(
+      "filesrc location=\"" + clip + "\" ! decodebin ! videoconvert ! decodiffregions location=\"" + labels +
+      "\" ! decodiffinspect " + model_arg() +
+      " roi-types=part class-map=part=alpha overlay=none results-location=\"" + jsonl + "\" ! fakesink");
+  RunResult r = run_pipeline(p);
+  gst_object_unref(p);
+  EXPECT_TRUE(r.eos) << r.error;
+  const auto lines = read_lines(jsonl);
+  ASSERT_EQ(lines.size(), boxes.size());  // one line per frame with a part in view, none for the others
+  for (const std::string& line : lines) {
+    const auto j = nlohmann::json::parse(line);
+    const auto& expected = boxes[j["frame"].get<int>()];
+    ASSERT_EQ(j["inspections"].size(), expected.size()) << line;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      const auto& region = j["inspections"][i]["region"];
+      EXPECT_EQ((std::vector<int>{region["x"], region["y"], region["w"], region["h"]}), expected[i]) << line;
+      EXPECT_EQ(j["inspections"][i]["class"], "alpha");
+    }
+  }
 }
