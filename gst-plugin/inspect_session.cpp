@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <stdexcept>
 
 #include "error_text.h"
@@ -285,11 +286,13 @@ std::shared_ptr<const InspectionPlan> InspectSession::upstream_plan(GstBuffer* b
     std::string klass = type;
     for (const auto& [from, to] : class_map_)
       if (from == type) klass = to;
+    // Clipped to the frame (the meta's fields are unsigned: clamped into int first).
+    auto clamp = [](guint v) { return static_cast<int>(std::min<guint>(v, INT_MAX)); };
+    const Rect rect = intersect(Rect{clamp(roi->x), clamp(roi->y), clamp(roi->w), clamp(roi->h)}, frame);
     InspectionTarget t;
     try {
-      t.class_id = plan->inspector->resolve_class(klass);
-      t.class_name = plan->inspector->class_name(t.class_id);
-    } catch (const std::exception&) {
+      t = make_target(*plan->inspector, klass, rect);
+    } catch (const std::invalid_argument&) {
       ++regions_skipped_;
       if (std::find(unknown_types_warned_.begin(), unknown_types_warned_.end(), type) ==
           unknown_types_warned_.end()) {
@@ -303,18 +306,10 @@ std::shared_ptr<const InspectionPlan> InspectSession::upstream_plan(GstBuffer* b
       }
       continue;
     }
-    // Clipped to the frame (the meta's fields are unsigned: no negative edge).
-    const int64_t x0 = roi->x, y0 = roi->y;
-    const int64_t x1 = std::min<int64_t>(x0 + roi->w, frame.width),
-                  y1 = std::min<int64_t>(y0 + roi->h, frame.height);
-    if (x1 > x0 && y1 > y0)
-      t.rect = Rect{static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(x1 - x0),
-                    static_cast<int>(y1 - y0)};
-    if (t.rect.empty()) {
+    if (rect.empty()) {
       ++regions_skipped_;
       continue;
     }
-    t.calibrated_threshold = plan->inspector->calibrated_threshold(t.class_id).value_or(0.5);
     t.source_roi_id = roi->id;
     plan->targets.push_back(t);
   }

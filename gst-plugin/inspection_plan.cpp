@@ -10,6 +10,19 @@ namespace {
 constexpr double kFallbackThreshold = 0.5;  // for models without a calibrated threshold
 }
 
+InspectionTarget make_target(const Inspector& inspector, const std::string& klass, const Rect& rect) {
+  InspectionTarget target;
+  target.rect = rect;
+  try {
+    target.class_id = klass.empty() ? 0 : inspector.resolve_class(klass);
+    target.class_name = inspector.class_name(target.class_id);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("Unknown class \"" + klass + "\": " + e.what());
+  }
+  target.calibrated_threshold = inspector.calibrated_threshold(target.class_id).value_or(kFallbackThreshold);
+  return target;
+}
+
 std::shared_ptr<const InspectionPlan> make_plan(std::shared_ptr<Inspector> inspector,
                                                 const std::string& model, const std::string& class_setting,
                                                 const std::string& roi_setting) {
@@ -27,17 +40,8 @@ std::shared_ptr<const InspectionPlan> make_plan(std::shared_ptr<Inspector> inspe
   if (regions.empty()) regions.push_back(RegionSetting{});  // the whole frame
   for (const RegionSetting& region : regions) {
     const std::string& klass = region.class_name.empty() ? class_setting : region.class_name;
-    InspectionTarget target;
-    target.rect = region.rect;
+    InspectionTarget target = make_target(*inspector, klass, region.rect);
     target.threshold = region.threshold;
-    try {
-      target.class_id = klass.empty() ? 0 : inspector->resolve_class(klass);
-      target.class_name = inspector->class_name(target.class_id);
-    } catch (const std::exception& e) {
-      throw std::invalid_argument("Unknown class \"" + klass + "\": " + e.what());
-    }
-    target.calibrated_threshold =
-        inspector->calibrated_threshold(target.class_id).value_or(kFallbackThreshold);
     plan->targets.push_back(target);
   }
   plan->inspector = std::move(inspector);

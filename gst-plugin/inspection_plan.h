@@ -29,6 +29,10 @@ struct InspectionPlan {
   bool upstream = false;                          // targets are the frame's own region metas (roi-types)
 };
 
+// A target of class `klass` (name or id) on `rect`: its id, name and
+// calibrated threshold. Throws std::invalid_argument ("Unknown class ...").
+InspectionTarget make_target(const Inspector& inspector, const std::string& klass, const Rect& rect);
+
 // The plan for `inspector` from the class and roi settings (roi as
 // parse_regions reads it). Throws std::invalid_argument with one line naming
 // the bad value.
