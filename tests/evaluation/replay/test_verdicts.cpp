@@ -90,8 +90,12 @@ TEST(ReplayVerdicts, SweepRowsEqualACountAtTheirThreshold) {
   ASSERT_EQ(rows.size(), 5u);
   const float maxima[] = {0.3f, 0.35f, 0.4f, 0.5f};
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (i > 0) EXPECT_GT(rows[i].threshold, maxima[i - 1]);
-    if (i < 4) EXPECT_LT(rows[i].threshold, maxima[i]);
+    if (i > 0) {
+      EXPECT_GT(rows[i].threshold, maxima[i - 1]);
+    }
+    if (i < 4) {
+      EXPECT_LT(rows[i].threshold, maxima[i]);
+    }
     const Counts c = count(videos, rows[i].threshold);
     EXPECT_EQ(rows[i].counts.detected_parts, c.detected_parts);
     EXPECT_EQ(rows[i].counts.false_alarm_parts, c.false_alarm_parts);
