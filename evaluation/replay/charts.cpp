@@ -35,7 +35,7 @@ struct Axes {
   double x0, x1, y0, y1;
 
   Axes(int width, int height, double xa, double xb, double ya, double yb, const std::string& title,
-       const std::string& x_label, const std::string& y_label)
+       const std::string& x_label, const std::string& y_label, bool x_ticks = true)
       : img(height, width, CV_8UC3, kWhite),
         area(64, 34, width - 64 - 20, height - 34 - 46),
         x0(xa),
@@ -49,7 +49,7 @@ struct Axes {
       cv::line(img, {area.x, y}, {area.br().x, y}, kGrid, 1);
       cv::putText(img, fmt(yv), {4, y + 4}, kFont, 0.38, kText, 1, cv::LINE_AA);
     }
-    for (int i = 0; i <= 8; ++i) {
+    for (int i = 0; x_ticks && i <= 8; ++i) {
       const double xv = x0 + (x1 - x0) * i / 8;
       const int x = px(xv);
       cv::line(img, {x, area.y}, {x, area.br().y}, kGrid, 1);
@@ -116,7 +116,7 @@ cv::Mat draw_part_strip(const std::vector<VideoReplay>& videos, const std::vecto
   const int n = static_cast<int>(verdicts.size());
   Axes ax(1000, 300, 0, std::max(n + 1, 2), 0, score_axis_top(threshold, highest),
           "highest score per part (red: defective, green: normal; ringed: missed or false alarm)", "part",
-          "score");
+          "score", false);
   for (int i = 0; i < n; ++i) {
     const PartVerdict& pv = verdicts[i];
     const JudgedPart& part = videos[pv.video].labels->parts[pv.part];

@@ -126,9 +126,9 @@ def png_colours(path):
 with tempfile.TemporaryDirectory() as tmp:
     clip, labels = os.path.join(tmp, "clip.mp4"), os.path.join(tmp, "clip.json")
     small, small_labels = os.path.join(tmp, "small.mp4"), os.path.join(tmp, "small.json")
-    for out, lab, parts in ((clip, labels, 4), (small, small_labels, 2)):
+    for out, lab, parts, speed in ((clip, labels, 4, 10), (small, small_labels, 2, 16)):
         subprocess.run([synth, "video", "--category", "nut", "--parts", str(parts), "--seed", "5", "--width", "192",
-                        "--height", "128", "--speed", "10", "--out", out, "--labels", lab], check=True,
+                        "--height", "128", "--speed", str(speed), "--out", out, "--labels", lab], check=True,
                        capture_output=True, timeout=300)
     frames = json.load(open(labels))["frame_count"]
     print(f"clip: {frames} frames; small clip: {json.load(open(small_labels))['frame_count']} frames")
@@ -186,7 +186,9 @@ with tempfile.TemporaryDirectory() as tmp:
     check("gate failed: part recall 0/" in p.stderr, "the gate says why")
     p = run(model, "--video", small, "--labels", small_labels, "--out", c, "--threshold", "0.999",
             "--max-false-alarms", "0", expect=0)
-    check(rc["counts"]["false_alarm_parts"] == 0, "no false alarm at 0.999: --max-false-alarms 0 passes")
+    rc = json.load(open(os.path.join(c, "report.json")))
+    check(rc["counts"]["false_alarm_parts"] == 0 and rc["gate"]["passed"] is True,
+          "no false alarm at 0.999: --max-false-alarms 0 passes")
 
     # 4. Bad input: one clear message, exit 1, nothing written.
     bad = os.path.join(tmp, "bad")
@@ -215,13 +217,15 @@ with tempfile.TemporaryDirectory() as tmp:
     if not chromium:
         print("SKIP browser check: chromium is not installed (scripts/bootstrap.sh installs it)")
     else:
-        page = "file://" + os.path.join(a, "report.html")
+        # report c: 4 charts and the thumbnail of the part it missed
+        page = "file://" + os.path.join(c, "report.html")
         flags = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                  f"--user-data-dir={os.path.join(tmp, 'chromium-profile')}"]
         dom = subprocess.run(flags + ["--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
         tags = [part.split(">")[0] for part in dom.split("<img")[1:]]
         inline = [t for t in tags if 'src="data:image/png;base64,' in t]
-        check(len(tags) >= 5 and len(inline) == len(tags), f"the browser's DOM: {len(tags)} <img>, all data: URIs")
+        check(len(tags) >= 5 and 'alt="video 1, part' in dom and len(inline) == len(tags),
+              f"the browser's DOM: {len(tags)} <img> (a thumbnail among them), all data: URIs")
         shot = os.path.join(tmp, "shot.png")
         subprocess.run(flags + [f"--screenshot={shot}", "--window-size=1200,1600", page], capture_output=True,
                        timeout=120)
