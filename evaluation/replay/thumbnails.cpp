@@ -77,7 +77,10 @@ cv::Mat compose_thumbnail(const cv::Mat& rgb_frame, const cv::Mat& map, const cv
     for (cv::Mat* m : {&plain, &heat}) cv::rectangle(*m, cv::Rect(b.box.x, b.box.y, b.box.w, b.box.h), colour, 2);
   }
   cv::Mat both;
-  cv::hconcat(plain, heat, both);
+  if (map.empty())
+    both = plain;  // the frame already carries the element's overlay
+  else
+    cv::hconcat(plain, heat, both);
   const double k = static_cast<double>(height) / both.rows;
   cv::Mat small;
   cv::resize(both, small, cv::Size(std::max(1, static_cast<int>(both.cols * k)), height), 0, 0, cv::INTER_AREA);

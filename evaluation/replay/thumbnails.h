@@ -52,6 +52,7 @@ class ThumbnailKeeper {
 // The frame (RGB, CV_8UC3) beside the same frame with the anomaly map (floats
 // in [0, 1], covering `map_rect` of the frame) blended over it, `boxes` drawn on
 // both (defect boxes red, part boxes white), scaled to `height` pixels; BGR.
+// Without a map (the element painted its overlay already), the frame alone.
 struct DrawnBox {
   Box box;
   bool defect = false;

@@ -126,7 +126,7 @@ def png_colours(path):
 with tempfile.TemporaryDirectory() as tmp:
     clip, labels = os.path.join(tmp, "clip.mp4"), os.path.join(tmp, "clip.json")
     small, small_labels = os.path.join(tmp, "small.mp4"), os.path.join(tmp, "small.json")
-    for out, lab, parts, speed in ((clip, labels, 4, 10), (small, small_labels, 2, 16)):
+    for out, lab, parts, speed in ((clip, labels, 4, 14), (small, small_labels, 2, 16)):
         subprocess.run([synth, "video", "--category", "nut", "--parts", str(parts), "--seed", "5", "--width", "192",
                         "--height", "128", "--speed", str(speed), "--out", out, "--labels", lab], check=True,
                        capture_output=True, timeout=300)

@@ -31,7 +31,8 @@ using namespace decodiff::replay;
 namespace {
 
 struct Options {
-  std::string model, class_name, roi, device = "auto", out, pick;
+  std::string model, class_name, roi, device = "auto", out, pick, annotated;
+  int interval = 1;
   std::vector<std::string> videos, labels;
   std::optional<double> threshold, min_part_recall;
   std::optional<int> max_false_alarms;
@@ -136,7 +137,10 @@ int run(const Options& o) {
   // --- the replays, into a staging folder --------------------------------------
   StagingDir staging(o.out);
   ThumbnailKeeper keeper(judged);
-  PipelineSettings settings{o.model, class_name, o.device, o.roi, o.threshold};
+  if (!o.annotated.empty() && o.videos.size() != 1) throw InputError("--annotated needs exactly one --video");
+  PipelineSettings settings{o.model, class_name, o.device, o.roi, o.threshold, o.interval, ""};
+  // the annotated video, like the report, appears only when everything succeeded
+  if (!o.annotated.empty()) settings.annotated = (fs::path(staging.path()) / "annotated.mp4").string();
   for (size_t i = 0; i < o.videos.size(); ++i) {
     const std::string results_name = "results-" + std::to_string(i + 1) + ".jsonl";
     const fs::path results = fs::path(staging.path()) / results_name;
@@ -188,6 +192,15 @@ int run(const Options& o) {
   write_file(fs::path(staging.path()) / "report.html", report_html(report));
   if (o.write_threshold)
     write_threshold(o.model, class_name, report.operating_threshold(), rule->text, o.videos.size());
+  if (!o.annotated.empty()) {
+    std::error_code ec;
+    fs::rename(settings.annotated, o.annotated, ec);
+    if (ec) {  // another file system: copy
+      ec.clear();
+      fs::copy_file(settings.annotated, o.annotated, fs::copy_options::overwrite_existing, ec);
+    }
+    if (ec) throw std::runtime_error("cannot move the annotated video to " + o.annotated + ": " + ec.message());
+  }
   staging.commit();
 
   // --- the summary ----------------------------------------------------------------
@@ -238,6 +251,9 @@ int main(int argc, char** argv) {
   app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
   app.add_option("--threshold", o.threshold, "alarm threshold (default: the model's calibrated one for the class)")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--interval", o.interval, "inspect every Nth frame (the element's interval)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--annotated", o.annotated, "also write the video with the element's heatmap overlay (MP4)");
   app.add_option("--out", o.out, "report folder (replaced whole at the end)")->required();
   app.add_option("--pick-threshold", o.pick, "max-recall-at-fa=N or min-fa-at-recall=R");
   app.add_flag("--write-threshold", o.write_threshold,

@@ -59,11 +59,20 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
                          const std::function<void(const InspectedFrame&)>& on_frame) {
   GError* err = nullptr;
   Pipeline p;
-  p.pipeline = gst_parse_launch(
+  std::string description =
       "filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
-      "decodiffinspect name=inspect mode=sync overlay=none message=none ! "
-      "appsink name=sink sync=false max-buffers=4 drop=false",
-      &err);
+      "decodiffinspect name=inspect mode=sync message=none ! ";
+  if (settings.annotated.empty()) {
+    description += "appsink name=sink sync=false max-buffers=4 drop=false";
+  } else {
+    GstElementFactory* x264 = gst_element_factory_find("x264enc");
+    const std::string encoder = x264 ? "x264enc speed-preset=veryfast bitrate=4000" : "avenc_mpeg4 bitrate=4000000";
+    if (x264) gst_object_unref(x264);
+    description += "tee name=t t. ! queue ! appsink name=sink sync=false max-buffers=4 drop=false "
+                   "t. ! queue ! videoconvert ! video/x-raw,format=I420 ! " +
+                   encoder + " ! mp4mux ! filesink name=annotated";
+  }
+  p.pipeline = gst_parse_launch(description.c_str(), &err);
   if (!p.pipeline) {
     const std::string why = err ? err->message : "unknown error";
     if (err) g_error_free(err);
@@ -78,6 +87,13 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
                results_path.c_str(), NULL);
   if (!settings.class_name.empty()) g_object_set(inspect, "class", settings.class_name.c_str(), NULL);
   if (!settings.roi.empty()) g_object_set(inspect, "roi", settings.roi.c_str(), NULL);
+  g_object_set(inspect, "interval", static_cast<guint>(settings.interval), NULL);
+  gst_util_set_object_arg(G_OBJECT(inspect), "overlay", settings.annotated.empty() ? "none" : "heatmap");
+  if (!settings.annotated.empty()) {
+    GstElement* file = p.get("annotated");
+    g_object_set(file, "location", settings.annotated.c_str(), NULL);
+    gst_object_unref(file);
+  }
   if (settings.threshold) g_object_set(inspect, "threshold", *settings.threshold, NULL);
   gst_object_unref(src);
   gst_object_unref(inspect);
@@ -106,7 +122,7 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
       InspectedFrame f;
       f.frame = static_cast<int>(meta->frame_number);
       f.score = meta->score;
-      if (meta->map_data && meta->map_width > 0 && meta->map_height > 0) {
+      if (!meta->painted && meta->map_data && meta->map_width > 0 && meta->map_height > 0) {
         f.map = cv::Mat(meta->map_height, meta->map_width, CV_32FC1, meta->map_data);
         f.map_rect = cv::Rect(meta->map_frame_x, meta->map_frame_y, meta->map_frame_width, meta->map_frame_height);
       }
@@ -128,6 +144,20 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
     progress.update(run.frames);
   }
   gst_object_unref(sink);
+  if (error.empty() && !settings.annotated.empty()) {
+    // the encoder branch finishes after the appsink: wait for the pipeline's own EOS
+    GstMessage* msg = gst_bus_timed_pop_filtered(p.bus, 120 * GST_SECOND,
+                                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    if (!msg) {
+      error = "the annotated video was not finished within 120 s";
+    } else {
+      if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+        gst_bus_post(p.bus, gst_message_ref(msg));
+        error = pop_error(p.bus);
+      }
+      gst_message_unref(msg);
+    }
+  }
   progress.finish(run.frames);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!error.empty()) throw std::runtime_error(error);

@@ -15,6 +15,10 @@ namespace decodiff::replay {
 struct PipelineSettings {
   std::string model, class_name, device = "auto", roi;
   std::optional<double> threshold;  // none: the model's calibrated threshold for the class
+  int interval = 1;                  // inspect every Nth frame
+  // Non-empty: the element draws its heatmap overlay and the frames are also
+  // encoded into this MP4 file (x264enc, else avenc_mpeg4).
+  std::string annotated;
 };
 
 struct InspectedFrame {
@@ -23,7 +27,7 @@ struct InspectedFrame {
   // The frame as RGB and the anomaly map (floats, with the frame rectangle it
   // covers); computed on demand (a copy), valid during the callback only.
   std::function<cv::Mat()> rgb;
-  cv::Mat map;
+  cv::Mat map;  // empty when the element already painted its overlay on the frame
   cv::Rect map_rect;
 };
 
