@@ -56,7 +56,8 @@ struct Axes {
       cv::putText(img, fmt(xv), {x - 10, area.br().y + 16}, kFont, 0.38, kText, 1, cv::LINE_AA);
     }
     cv::rectangle(img, area, kAxis, 1);
-    cv::putText(img, x_label, {area.x + area.width / 2 - 40, img.rows - 8}, kFont, 0.45, kText, 1, cv::LINE_AA);
+    cv::putText(img, x_label, {area.x + area.width / 2 - 40, img.rows - 8}, kFont, 0.45, kText, 1,
+                cv::LINE_AA);
     cv::putText(img, y_label, {4, area.y - 8}, kFont, 0.4, kText, 1, cv::LINE_AA);
   }
   int px(double x) const { return area.x + static_cast<int>(std::lround((x - x0) / (x1 - x0) * area.width)); }
@@ -67,7 +68,8 @@ struct Axes {
   cv::Point at(double x, double y) const { return {px(x), py(y)}; }
   void dashed_h(double y, const cv::Scalar& colour, const std::string& label) {
     const int yy = py(y);
-    for (int x = area.x; x < area.br().x; x += 12) cv::line(img, {x, yy}, {std::min(x + 6, area.br().x), yy}, colour, 1);
+    for (int x = area.x; x < area.br().x; x += 12)
+      cv::line(img, {x, yy}, {std::min(x + 6, area.br().x), yy}, colour, 1);
     cv::putText(img, label, {area.br().x - 150, yy - 4}, kFont, 0.4, colour, 1, cv::LINE_AA);
   }
 };
@@ -103,7 +105,8 @@ cv::Mat draw_timeline(const VideoReplay& video, float threshold, const std::stri
     if (std::isfinite(r.score)) line.push_back(ax.at(r.frame, r.score));
   if (line.size() > 1) cv::polylines(ax.img, line, false, kBlue, 1, cv::LINE_AA);
   for (const FrameResult& r : video.frames)
-    if (alarms(r, threshold)) cv::circle(ax.img, ax.at(r.frame, std::isfinite(r.score) ? r.score : ax.y1), 2, kRed, cv::FILLED);
+    if (alarms(r, threshold))
+      cv::circle(ax.img, ax.at(r.frame, std::isfinite(r.score) ? r.score : ax.y1), 2, kRed, cv::FILLED);
   ax.dashed_h(threshold, kOrange, "threshold " + fmt4(threshold));
   return ax.img;
 }
@@ -169,8 +172,8 @@ cv::Mat draw_operating_curve(const std::vector<SweepRow>& rows, int picked) {
   for (const cv::Point& p : line) cv::circle(ax.img, p, 3, kBlue, cv::FILLED, cv::LINE_AA);
   if (picked >= 0 && picked < static_cast<int>(line.size())) {
     cv::circle(ax.img, line[picked], 9, kRed, 2, cv::LINE_AA);
-    cv::putText(ax.img, "picked " + fmt4(rows[picked].threshold), line[picked] + cv::Point(12, 16), kFont, 0.45,
-                kRed, 1, cv::LINE_AA);
+    cv::putText(ax.img, "picked " + fmt4(rows[picked].threshold), line[picked] + cv::Point(12, 16), kFont,
+                0.45, kRed, 1, cv::LINE_AA);
   }
   return ax.img;
 }

@@ -58,7 +58,8 @@ double Counts::frame_false_alarm_rate() const { return ratio(false_alarm_frames,
 double Counts::part_recall() const { return ratio(detected_parts, defective_parts); }
 double Counts::part_false_alarm_rate() const { return ratio(false_alarm_parts, normal_parts); }
 
-std::vector<PartVerdict> part_verdicts(const std::vector<VideoReplay>& videos, std::optional<float> threshold) {
+std::vector<PartVerdict> part_verdicts(const std::vector<VideoReplay>& videos,
+                                       std::optional<float> threshold) {
   std::vector<PartVerdict> verdicts;
   for (size_t v = 0; v < videos.size(); ++v) {
     if (!videos[v].labels) continue;

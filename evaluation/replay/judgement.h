@@ -46,10 +46,10 @@ struct JudgedLabels {
 JudgedLabels judge_labels(const VideoLabels& labels, const View& view);
 
 struct VideoReplay {
-  std::string video;                    // the file
-  std::vector<FrameResult> frames;      // as the element wrote them
-  std::optional<JudgedLabels> labels;   // none: unlabelled
-  double seconds = 0;                   // wall time of the replay
+  std::string video;                   // the file
+  std::vector<FrameResult> frames;     // as the element wrote them
+  std::optional<JudgedLabels> labels;  // none: unlabelled
+  double seconds = 0;                  // wall time of the replay
 };
 
 bool alarms(const FrameResult& r, float threshold);
@@ -76,6 +76,7 @@ struct PartVerdict {
 
 // threshold: none = the element's own decisions (its "anomalous"), else score >= threshold.
 Counts count(const std::vector<VideoReplay>& videos, std::optional<float> threshold);
-std::vector<PartVerdict> part_verdicts(const std::vector<VideoReplay>& videos, std::optional<float> threshold);
+std::vector<PartVerdict> part_verdicts(const std::vector<VideoReplay>& videos,
+                                       std::optional<float> threshold);
 
 }  // namespace decodiff::replay

@@ -24,7 +24,8 @@ int get_int(const json& j, const char* key, const std::string& where, const std:
   return static_cast<int>(v);
 }
 
-std::optional<Box> get_box(const json& j, const char* key, const std::string& where, const std::string& source) {
+std::optional<Box> get_box(const json& j, const char* key, const std::string& where,
+                           const std::string& source) {
   if (!j.contains(key) || j[key].is_null()) return std::nullopt;
   const json& b = j[key];
   if (!b.is_array() || b.size() != 4) fail(source, where + ": '" + key + "' must be [x, y, w, h] or null");
@@ -92,7 +93,8 @@ VideoLabels parse_synth_labels(const std::string& json_text, const std::string& 
       full_first = fv[0].get<int>();
       full_last = fv[1].get<int>();
     }
-    if (!jp.contains("frames") || !jp["frames"].is_array()) fail(source, where + ": 'frames' must be an array");
+    if (!jp.contains("frames") || !jp["frames"].is_array())
+      fail(source, where + ": 'frames' must be an array");
     int previous = -1;
     for (size_t f = 0; f < jp["frames"].size(); ++f) {
       const json& jf = jp["frames"][f];
@@ -138,7 +140,8 @@ VideoLabels parse_csv_labels(const std::string& csv_text, const std::string& sou
     }
     first_row = false;
     if (fields.size() != 4 && fields.size() != 8)
-      throw std::invalid_argument(where + ": expected 4 fields (part, first frame, last frame, defective 0/1) "
+      throw std::invalid_argument(where +
+                                  ": expected 4 fields (part, first frame, last frame, defective 0/1) "
                                   "and optionally a defect box x, y, w, h; got " +
                                   std::to_string(fields.size()));
     LabelledPart part;
@@ -149,13 +152,15 @@ VideoLabels parse_csv_labels(const std::string& csv_text, const std::string& sou
     const int first = parse_frame_field(fields[1], "the first frame", where);
     const int last = parse_frame_field(fields[2], "the last frame", where);
     if (last < first)
-      throw std::invalid_argument(where + ": the last frame " + fields[2] + " is before the first " + fields[1]);
+      throw std::invalid_argument(where + ": the last frame " + fields[2] + " is before the first " +
+                                  fields[1]);
     if (fields[3] != "0" && fields[3] != "1")
       throw std::invalid_argument(where + ": defective must be 0 or 1, got '" + fields[3] + "'");
     part.defective = fields[3] == "1";
     std::optional<Box> box;
     if (fields.size() == 8) {
-      if (!part.defective) throw std::invalid_argument(where + ": a normal part (defective 0) has no defect box");
+      if (!part.defective)
+        throw std::invalid_argument(where + ": a normal part (defective 0) has no defect box");
       int v[4];
       for (int i = 0; i < 4; ++i) v[i] = parse_frame_field(fields[4 + i], "a defect box value", where);
       if (v[2] == 0 || v[3] == 0) throw std::invalid_argument(where + ": the defect box has no area");

@@ -14,11 +14,20 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -92,25 +101,28 @@ std::string report_html(const ReplayReport& report) {
       << k.inspected_frames << "</td><td>" << k.anomalous_frames << "</td>";
     if (total ? report.labelled() : report.videos[v].labels.has_value())
       h << "<td>" << ratio(k.detected_frames, k.positive_frames) << "</td><td>"
-        << ratio(k.false_alarm_frames, k.negative_frames) << "</td><td>" << ratio(k.detected_parts, k.defective_parts)
-        << "</td><td>" << ratio(k.false_alarm_parts, k.normal_parts) << "</td>";
+        << ratio(k.false_alarm_frames, k.negative_frames) << "</td><td>"
+        << ratio(k.detected_parts, k.defective_parts) << "</td><td>"
+        << ratio(k.false_alarm_parts, k.normal_parts) << "</td>";
     else
       h << "<td colspan=4 class=l>no labels</td>";
     h << "<td>" << num(seconds > 0 ? frames / seconds : NAN, "%.2f") << "</td></tr>";
   }
   h << "</table>\n";
 
-  h << "<h2>Scores over time</h2><p>Red shading: frames in which a labelled defect shows; red dots: frames that "
+  h << "<h2>Scores over time</h2><p>Red shading: frames in which a labelled defect shows; red dots: frames "
+       "that "
        "alarm at the threshold (dashed).</p>\n";
   for (size_t v = 0; v < report.videos.size(); ++v)
     h << "<div>"
-      << img(draw_timeline(report.videos[v], threshold, "video " + std::to_string(v + 1) + ": " +
-                                                            report.videos[v].video),
+      << img(draw_timeline(report.videos[v], threshold,
+                           "video " + std::to_string(v + 1) + ": " + report.videos[v].video),
              "score timeline of " + report.videos[v].video)
       << "</div>\n";
 
   if (report.labelled()) {
-    h << "<h2>Parts</h2>" << img(draw_part_strip(report.videos, verdicts, threshold), "highest score per part")
+    h << "<h2>Parts</h2>"
+      << img(draw_part_strip(report.videos, verdicts, threshold), "highest score per part")
       << "\n<div class=scroll><table><tr><th>video</th><th class=l>part</th><th class=l>labelled</th>"
       << "<th>judged frames</th><th>highest score</th><th>at frame</th><th class=l>verdict</th></tr>";
     for (const PartVerdict& pv : verdicts) {
@@ -150,7 +162,8 @@ std::string report_html(const ReplayReport& report) {
 
   if (report.thumbnails) {
     const auto figure = [&](const Thumbnail& t, const std::string& caption) {
-      h << "<figure>" << img(t.picture, caption) << "<figcaption>" << escape(caption) << "</figcaption></figure>\n";
+      h << "<figure>" << img(t.picture, caption) << "<figcaption>" << escape(caption)
+        << "</figcaption></figure>\n";
     };
     if (report.labelled()) {
       for (const bool defective : {true, false}) {
@@ -161,8 +174,9 @@ std::string report_html(const ReplayReport& report) {
           if (p.defective != defective || pv.alarmed != !defective) continue;
           ++shown;
           const Thumbnail* t = report.thumbnails->of_part(pv.video, pv.part);
-          const std::string caption = "video " + std::to_string(pv.video + 1) + ", part " + p.id +
-                                      (t ? ", frame " + std::to_string(t->frame) + ", score " + num(t->score) : "");
+          const std::string caption =
+              "video " + std::to_string(pv.video + 1) + ", part " + p.id +
+              (t ? ", frame " + std::to_string(t->frame) + ", score " + num(t->score) : "");
           if (t)
             figure(*t, caption);
           else

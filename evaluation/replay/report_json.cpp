@@ -33,7 +33,9 @@ json latency_json(const std::vector<VideoReplay>& videos) {
     for (const FrameResult& r : video.frames) v.push_back(r.latency_ms);
   if (v.empty()) return nullptr;
   std::sort(v.begin(), v.end());
-  const auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))]; };
+  const auto at = [&](double q) {
+    return v[std::min(v.size() - 1, static_cast<size_t>(q * (v.size() - 1) + 0.5))];
+  };
   return {{"median", at(0.5)}, {"p95", at(0.95)}, {"max", v.back()}, {"frames", v.size()}};
 }
 
@@ -70,13 +72,14 @@ nlohmann::json report_json(const ReplayReport& report) {
     const VideoReplay& video = report.videos[v];
     const std::vector<VideoReplay> one{video};
     const Counts c = report.picked ? count(one, report.operating_threshold()) : count(one, std::nullopt);
-    videos.push_back({{"video", video.video},
-                      {"labels", report.labels[v] ? json(report.labels[v]->source) : json(nullptr)},
-                      {"results", report.results_files[v]},
-                      {"frames", video.frames.size()},
-                      {"seconds", video.seconds},
-                      {"frames_per_s", video.seconds > 0 ? json(video.frames.size() / video.seconds) : json(nullptr)},
-                      {"counts", counts_json(c)}});
+    videos.push_back(
+        {{"video", video.video},
+         {"labels", report.labels[v] ? json(report.labels[v]->source) : json(nullptr)},
+         {"results", report.results_files[v]},
+         {"frames", video.frames.size()},
+         {"seconds", video.seconds},
+         {"frames_per_s", video.seconds > 0 ? json(video.frames.size() / video.seconds) : json(nullptr)},
+         {"counts", counts_json(c)}});
   }
   j["videos"] = videos;
   json parts = json::array();
@@ -87,7 +90,7 @@ nlohmann::json report_json(const ReplayReport& report) {
                      {"defective", part.defective},
                      {"defect_kind", part.defect_kind},
                      {"judged_frames", part.frames.size()},
-                     {"max_score", std::isnan(pv.max_score) ? json(nullptr)
+                     {"max_score", std::isnan(pv.max_score)   ? json(nullptr)
                                    : std::isinf(pv.max_score) ? json("failed")
                                                               : json(pv.max_score)},
                      {"max_score_frame", pv.max_frame},
@@ -111,10 +114,12 @@ nlohmann::json report_json(const ReplayReport& report) {
   }
   if (report.gate.enabled()) {
     const GateResult g = check_gate(report.gate, report.operating_counts());
-    j["gate"] = {{"min_part_recall", report.gate.min_part_recall ? json(*report.gate.min_part_recall) : json(nullptr)},
-                 {"max_false_alarms", report.gate.max_false_alarms ? json(*report.gate.max_false_alarms) : json(nullptr)},
-                 {"passed", g.passed},
-                 {"reason", g.reason}};
+    j["gate"] = {
+        {"min_part_recall", report.gate.min_part_recall ? json(*report.gate.min_part_recall) : json(nullptr)},
+        {"max_false_alarms",
+         report.gate.max_false_alarms ? json(*report.gate.max_false_alarms) : json(nullptr)},
+        {"passed", g.passed},
+        {"reason", g.reason}};
   } else {
     j["gate"] = nullptr;
   }

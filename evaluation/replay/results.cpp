@@ -24,7 +24,8 @@ std::vector<FrameResult> read_results(const std::string& path) {
       FrameResult r;
       r.frame = j.at("frame").get<int>();
       r.failed = j.contains("error");
-      r.score = j.at("score").is_null() ? std::numeric_limits<float>::quiet_NaN() : j.at("score").get<float>();
+      r.score =
+          j.at("score").is_null() ? std::numeric_limits<float>::quiet_NaN() : j.at("score").get<float>();
       r.anomalous = j.at("anomalous").get<bool>();
       r.threshold = j.at("threshold").get<float>();
       r.latency_ms = j.value("latency_ms", 0.0);

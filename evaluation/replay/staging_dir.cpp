@@ -27,8 +27,9 @@ StagingDir::StagingDir(const std::string& destination) : destination_(destinatio
   if (fs::exists(dest, ec)) {
     if (!fs::is_directory(dest, ec)) throw std::runtime_error(destination_ + " exists and is not a folder");
     if (!fs::is_empty(dest, ec) && !fs::exists(dest / "report.json", ec))
-      throw std::runtime_error(destination_ +
-                               " exists and is not an earlier replay report (no report.json): choose another --out");
+      throw std::runtime_error(
+          destination_ +
+          " exists and is not an earlier replay report (no report.json): choose another --out");
   }
   const fs::path parent = dest.has_parent_path() ? dest.parent_path() : fs::path(".");
   fs::create_directories(parent, ec);

@@ -50,9 +50,10 @@ PickRule parse_pick_rule(const std::string& text) {
   } else if (name == "min-fa-at-recall" && numeric && rule.value >= 0 && rule.value <= 1) {
     rule.kind = PickRule::kMinFalseAlarmsAtRecall;
   } else {
-    throw std::invalid_argument("--pick-threshold '" + text +
-                                "': expected max-recall-at-fa=N (N false-alarm parts allowed, an integer >= 0) "
-                                "or min-fa-at-recall=R (R a part recall in 0..1)");
+    throw std::invalid_argument(
+        "--pick-threshold '" + text +
+        "': expected max-recall-at-fa=N (N false-alarm parts allowed, an integer >= 0) "
+        "or min-fa-at-recall=R (R a part recall in 0..1)");
   }
   return rule;
 }

@@ -10,7 +10,8 @@
 
 namespace decodiff::replay {
 
-ThumbnailKeeper::ThumbnailKeeper(const std::vector<std::optional<JudgedLabels>>& labels, size_t top, int spacing)
+ThumbnailKeeper::ThumbnailKeeper(const std::vector<std::optional<JudgedLabels>>& labels, size_t top,
+                                 int spacing)
     : videos_(labels.size()), top_(top), spacing_(spacing) {
   for (size_t v = 0; v < labels.size(); ++v) {
     if (!labels[v]) continue;
@@ -49,7 +50,8 @@ void ThumbnailKeeper::offer(size_t video, int frame, float score, const cv::Mat&
                              [&](const Thumbnail& k) { return std::abs(k.frame - frame) < spacing_; }),
               v.top.end());
   v.top.push_back(t);
-  std::sort(v.top.begin(), v.top.end(), [](const Thumbnail& a, const Thumbnail& b) { return a.score > b.score; });
+  std::sort(v.top.begin(), v.top.end(),
+            [](const Thumbnail& a, const Thumbnail& b) { return a.score > b.score; });
   if (v.top.size() > top_) v.top.resize(top_);
 }
 
@@ -74,7 +76,8 @@ cv::Mat compose_thumbnail(const cv::Mat& rgb_frame, const cv::Mat& map, const cv
   }
   for (const DrawnBox& b : boxes) {
     const cv::Scalar colour = b.defect ? cv::Scalar(255, 40, 40) : cv::Scalar(255, 255, 255);  // RGB
-    for (cv::Mat* m : {&plain, &heat}) cv::rectangle(*m, cv::Rect(b.box.x, b.box.y, b.box.w, b.box.h), colour, 2);
+    for (cv::Mat* m : {&plain, &heat})
+      cv::rectangle(*m, cv::Rect(b.box.x, b.box.y, b.box.w, b.box.h), colour, 2);
   }
   cv::Mat both;
   if (map.empty())
@@ -83,7 +86,8 @@ cv::Mat compose_thumbnail(const cv::Mat& rgb_frame, const cv::Mat& map, const cv
     cv::hconcat(plain, heat, both);
   const double k = static_cast<double>(height) / both.rows;
   cv::Mat small;
-  cv::resize(both, small, cv::Size(std::max(1, static_cast<int>(both.cols * k)), height), 0, 0, cv::INTER_AREA);
+  cv::resize(both, small, cv::Size(std::max(1, static_cast<int>(both.cols * k)), height), 0, 0,
+             cv::INTER_AREA);
   cv::cvtColor(small, small, cv::COLOR_RGB2BGR);
   return small;
 }
@@ -91,7 +95,8 @@ cv::Mat compose_thumbnail(const cv::Mat& rgb_frame, const cv::Mat& map, const cv
 std::vector<DrawnBox> boxes_at(const VideoLabels& labels, int frame) {
   std::vector<DrawnBox> boxes;
   for (const LabelledPart& part : labels.parts) {
-    if (part.frames.empty() || frame < part.frames.front().frame || frame > part.frames.back().frame) continue;
+    if (part.frames.empty() || frame < part.frames.front().frame || frame > part.frames.back().frame)
+      continue;
     const auto it = std::lower_bound(part.frames.begin(), part.frames.end(), frame,
                                      [](const LabelledFrame& f, int n) { return f.frame < n; });
     if (it == part.frames.end() || it->frame != frame) continue;

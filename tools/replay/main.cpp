@@ -47,9 +47,10 @@ std::optional<Box> parse_roi(const std::string& text) {
   if (text.empty()) return std::nullopt;
   int v[4];
   char tail = 0;
-  if (std::sscanf(text.c_str(), " %d , %d , %d , %d %c", &v[0], &v[1], &v[2], &v[3], &tail) != 4 || v[0] < 0 ||
-      v[1] < 0 || v[2] < 1 || v[3] < 1)
-    throw InputError("--roi '" + text + "': expected one region x,y,width,height (decimal, x, y >= 0, sizes >= 1)");
+  if (std::sscanf(text.c_str(), " %d , %d , %d , %d %c", &v[0], &v[1], &v[2], &v[3], &tail) != 4 ||
+      v[0] < 0 || v[1] < 0 || v[2] < 1 || v[3] < 1)
+    throw InputError("--roi '" + text +
+                     "': expected one region x,y,width,height (decimal, x, y >= 0, sizes >= 1)");
   return Box{v[0], v[1], v[2], v[3]};
 }
 
@@ -70,7 +71,8 @@ std::string utc_now() {
 void write_threshold(const std::string& model, const std::string& class_name, float threshold,
                      const std::string& rule, size_t videos) {
   const decodiff::ModelConfig config = decodiff::read_model_config(model);
-  nlohmann::json calibration = nlohmann::json::parse(config.to_json()).value("calibration", nlohmann::json::object());
+  nlohmann::json calibration =
+      nlohmann::json::parse(config.to_json()).value("calibration", nlohmann::json::object());
   calibration["per_class"][class_name]["image_threshold"] = threshold;
   calibration["replay"][class_name] = {{"rule", rule},
                                        {"videos", videos},
@@ -107,8 +109,9 @@ int run(const Options& o) {
   for (const std::string& v : o.videos)
     if (!fs::is_regular_file(v)) throw InputError("the video " + v + " does not exist");
   if (!o.labels.empty() && o.labels.size() != o.videos.size())
-    throw InputError("give one --labels per --video (in the same order), or none: " +
-                     std::to_string(o.videos.size()) + " videos, " + std::to_string(o.labels.size()) + " labels");
+    throw InputError(
+        "give one --labels per --video (in the same order), or none: " + std::to_string(o.videos.size()) +
+        " videos, " + std::to_string(o.labels.size()) + " labels");
   if ((!o.pick.empty() || o.min_part_recall || o.max_false_alarms) && o.labels.empty())
     throw InputError("--pick-threshold, --min-part-recall and --max-false-alarms need --labels");
   if (o.write_threshold && o.pick.empty()) throw InputError("--write-threshold needs --pick-threshold");
@@ -144,17 +147,20 @@ int run(const Options& o) {
   for (size_t i = 0; i < o.videos.size(); ++i) {
     const std::string results_name = "results-" + std::to_string(i + 1) + ".jsonl";
     const fs::path results = fs::path(staging.path()) / results_name;
-    const int expected = report.labels[i] && report.labels[i]->frame_count ? *report.labels[i]->frame_count : 0;
+    const int expected =
+        report.labels[i] && report.labels[i]->frame_count ? *report.labels[i]->frame_count : 0;
     const std::string label = "replay " + std::to_string(i + 1) + "/" + std::to_string(o.videos.size());
     PipelineRun ran;
     try {
-      ran = run_pipeline(o.videos[i], results.string(), settings, expected, label, [&](const InspectedFrame& f) {
-        if (!keeper.wants(i, f.frame, f.score)) return;
-        const cv::Mat rgb = f.rgb();
-        if (rgb.empty()) return;
-        const auto boxes = report.labels[i] ? boxes_at(*report.labels[i], f.frame) : std::vector<DrawnBox>{};
-        keeper.offer(i, f.frame, f.score, compose_thumbnail(rgb, f.map, f.map_rect, boxes));
-      });
+      ran = run_pipeline(
+          o.videos[i], results.string(), settings, expected, label, [&](const InspectedFrame& f) {
+            if (!keeper.wants(i, f.frame, f.score)) return;
+            const cv::Mat rgb = f.rgb();
+            if (rgb.empty()) return;
+            const auto boxes =
+                report.labels[i] ? boxes_at(*report.labels[i], f.frame) : std::vector<DrawnBox>{};
+            keeper.offer(i, f.frame, f.score, compose_thumbnail(rgb, f.map, f.map_rect, boxes));
+          });
     } catch (const std::runtime_error& e) {
       throw InputError("cannot replay " + o.videos[i] + ": " + e.what());
     }
@@ -172,7 +178,8 @@ int run(const Options& o) {
   }
 
   // --- the report ---------------------------------------------------------------
-  report.threshold = report.videos.front().frames.empty() ? 0.f : report.videos.front().frames.front().threshold;
+  report.threshold =
+      report.videos.front().frames.empty() ? 0.f : report.videos.front().frames.front().threshold;
   report.run = {{"tool", std::string("decodiff-replay ") + DECODIFF_VERSION},
                 {"model", o.model},
                 {"class", class_name},
@@ -185,7 +192,8 @@ int run(const Options& o) {
   report.thumbnails = &keeper;
   if (rule) {
     report.picked = pick(report.sweep, *rule);
-    if (!report.picked) throw InputError("no threshold meets --pick-threshold " + rule->text + " on these videos");
+    if (!report.picked)
+      throw InputError("no threshold meets --pick-threshold " + rule->text + " on these videos");
   }
   report.threshold_written = o.write_threshold;
   write_file(fs::path(staging.path()) / "report.json", report_json(report).dump(2) + "\n");
@@ -199,7 +207,8 @@ int run(const Options& o) {
       ec.clear();
       fs::copy_file(settings.annotated, o.annotated, fs::copy_options::overwrite_existing, ec);
     }
-    if (ec) throw std::runtime_error("cannot move the annotated video to " + o.annotated + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error("cannot move the annotated video to " + o.annotated + ": " + ec.message());
   }
   staging.commit();
 
@@ -208,7 +217,8 @@ int run(const Options& o) {
   double seconds = 0;
   for (const VideoReplay& v : report.videos) seconds += v.seconds;
   std::printf("decodiff replay summary\n");
-  std::printf("  frames:            %d inspected in %zu video(s)\n", c.inspected_frames, report.videos.size());
+  std::printf("  frames:            %d inspected in %zu video(s)\n", c.inspected_frames,
+              report.videos.size());
   std::printf("  anomalous frames:  %d\n", c.anomalous_frames);
   if (report.labelled()) {
     std::printf("  frame recall:      %s of the frames showing a defect\n",
@@ -216,14 +226,17 @@ int run(const Options& o) {
     std::printf("  false alarms:      %s of the frames showing none\n",
                 pct(c.false_alarm_frames, c.negative_frames).c_str());
     std::printf("  defective parts:   %s detected\n", pct(c.detected_parts, c.defective_parts).c_str());
-    std::printf("  normal parts:      %s raised a false alarm\n", pct(c.false_alarm_parts, c.normal_parts).c_str());
+    std::printf("  normal parts:      %s raised a false alarm\n",
+                pct(c.false_alarm_parts, c.normal_parts).c_str());
   }
-  std::printf("  threshold:         %.6g%s\n", report.operating_threshold(),
-              report.picked ? (" (picked: " + rule->text + (o.write_threshold ? ", written to the model)" : ")")).c_str()
-                            : "");
+  std::printf(
+      "  threshold:         %.6g%s\n", report.operating_threshold(),
+      report.picked
+          ? (" (picked: " + rule->text + (o.write_threshold ? ", written to the model)" : ")")).c_str()
+          : "");
   if (seconds > 0)
-    std::printf("  throughput:        %.2f frames/s (%.1f s wall, decode + inspect)\n", c.inspected_frames / seconds,
-                seconds);
+    std::printf("  throughput:        %.2f frames/s (%.1f s wall, decode + inspect%s)\n",
+                c.inspected_frames / seconds, seconds, o.annotated.empty() ? "" : " + encode");
   std::printf("  report:            %s\n", (fs::path(o.out) / "report.html").c_str());
   if (report.gate.enabled()) {
     const GateResult g = check_gate(report.gate, c);
@@ -249,7 +262,8 @@ int main(int argc, char** argv) {
   app.add_option("--class", o.class_name, "model class, by name or id (default: class 0)");
   app.add_option("--roi", o.roi, "inspect only x,y,width,height of each frame");
   app.add_option("--device", o.device, "auto, cpu, cuda, cuda:N")->capture_default_str();
-  app.add_option("--threshold", o.threshold, "alarm threshold (default: the model's calibrated one for the class)")
+  app.add_option("--threshold", o.threshold,
+                 "alarm threshold (default: the model's calibrated one for the class)")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--interval", o.interval, "inspect every Nth frame (the element's interval)")
       ->check(CLI::Range(1, 1000000));

@@ -27,10 +27,11 @@ void ProgressBar::draw(int done) {
   if (total_ > 0)
     for (int i = 0; i < kWidth && i < done * kWidth / total_; ++i) bar[i] = '#';
   char eta[32] = "";
-  if (total_ > 0 && fps > 0 && done < total_) std::snprintf(eta, sizeof eta, "  ETA %.0f s", (total_ - done) / fps);
+  if (total_ > 0 && fps > 0 && done < total_)
+    std::snprintf(eta, sizeof eta, "  ETA %.0f s", (total_ - done) / fps);
   if (total_ > 0)
-    std::fprintf(stderr, "\r%s [%s] %d/%d frames  %.1f frames/s%s   ", label_.c_str(), bar.c_str(), done, total_,
-                 fps, eta);
+    std::fprintf(stderr, "\r%s [%s] %d/%d frames  %.1f frames/s%s   ", label_.c_str(), bar.c_str(), done,
+                 total_, fps, eta);
   else
     std::fprintf(stderr, "\r%s %d frames  %.1f frames/s   ", label_.c_str(), done, fps);
   std::fflush(stderr);

@@ -49,13 +49,15 @@ void ensure_element_available() {
     f = gst_element_factory_find("decodiffinspect");
   }
   if (!f)
-    throw std::runtime_error("the GStreamer element decodiffinspect is not available (install the plugin, "
-                             "or set GST_PLUGIN_PATH to the folder holding libgstdecodiff.so)");
+    throw std::runtime_error(
+        "the GStreamer element decodiffinspect is not available (install the plugin, "
+        "or set GST_PLUGIN_PATH to the folder holding libgstdecodiff.so)");
   gst_object_unref(f);
 }
 
 PipelineRun run_pipeline(const std::string& video, const std::string& results_path,
-                         const PipelineSettings& settings, int expected_frames, const std::string& progress_label,
+                         const PipelineSettings& settings, int expected_frames,
+                         const std::string& progress_label,
                          const std::function<void(const InspectedFrame&)>& on_frame) {
   GError* err = nullptr;
   Pipeline p;
@@ -66,11 +68,13 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
     description += "appsink name=sink sync=false max-buffers=4 drop=false";
   } else {
     GstElementFactory* x264 = gst_element_factory_find("x264enc");
-    const std::string encoder = x264 ? "x264enc speed-preset=veryfast bitrate=4000" : "avenc_mpeg4 bitrate=4000000";
+    const std::string encoder =
+        x264 ? "x264enc speed-preset=veryfast bitrate=4000" : "avenc_mpeg4 bitrate=4000000";
     if (x264) gst_object_unref(x264);
-    description += "tee name=t t. ! queue ! appsink name=sink sync=false max-buffers=4 drop=false "
-                   "t. ! queue ! videoconvert ! video/x-raw,format=I420 ! " +
-                   encoder + " ! mp4mux ! filesink name=annotated";
+    description +=
+        "tee name=t t. ! queue ! appsink name=sink sync=false max-buffers=4 drop=false "
+        "t. ! queue ! videoconvert ! video/x-raw,format=I420 ! " +
+        encoder + " ! mp4mux ! filesink name=annotated";
   }
   p.pipeline = gst_parse_launch(description.c_str(), &err);
   if (!p.pipeline) {
@@ -83,8 +87,8 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
   GstElement* inspect = p.get("inspect");
   GstElement* sink = p.get("sink");
   g_object_set(src, "location", video.c_str(), NULL);
-  g_object_set(inspect, "model", settings.model.c_str(), "device", settings.device.c_str(), "results-location",
-               results_path.c_str(), NULL);
+  g_object_set(inspect, "model", settings.model.c_str(), "device", settings.device.c_str(),
+               "results-location", results_path.c_str(), NULL);
   if (!settings.class_name.empty()) g_object_set(inspect, "class", settings.class_name.c_str(), NULL);
   if (!settings.roi.empty()) g_object_set(inspect, "roi", settings.roi.c_str(), NULL);
   g_object_set(inspect, "interval", static_cast<guint>(settings.interval), NULL);
@@ -124,7 +128,8 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
       f.score = meta->score;
       if (!meta->painted && meta->map_data && meta->map_width > 0 && meta->map_height > 0) {
         f.map = cv::Mat(meta->map_height, meta->map_width, CV_32FC1, meta->map_data);
-        f.map_rect = cv::Rect(meta->map_frame_x, meta->map_frame_y, meta->map_frame_width, meta->map_frame_height);
+        f.map_rect =
+            cv::Rect(meta->map_frame_x, meta->map_frame_y, meta->map_frame_width, meta->map_frame_height);
       }
       f.rgb = [&]() {
         GstVideoFrame vf;
@@ -146,8 +151,8 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
   gst_object_unref(sink);
   if (error.empty() && !settings.annotated.empty()) {
     // the encoder branch finishes after the appsink: wait for the pipeline's own EOS
-    GstMessage* msg = gst_bus_timed_pop_filtered(p.bus, 120 * GST_SECOND,
-                                                 static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    GstMessage* msg = gst_bus_timed_pop_filtered(
+        p.bus, 120 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
     if (!msg) {
       error = "the annotated video was not finished within 120 s";
     } else {

@@ -15,7 +15,7 @@ namespace decodiff::replay {
 struct PipelineSettings {
   std::string model, class_name, device = "auto", roi;
   std::optional<double> threshold;  // none: the model's calibrated threshold for the class
-  int interval = 1;                  // inspect every Nth frame
+  int interval = 1;                 // inspect every Nth frame
   // Non-empty: the element draws its heatmap overlay and the frames are also
   // encoded into this MP4 file (x264enc, else avenc_mpeg4).
   std::string annotated;
@@ -39,7 +39,8 @@ struct PipelineRun {
 // `expected_frames` (0: unknown) feeds the progress bar. Throws
 // std::runtime_error with the pipeline's first error (e.g. an undecodable file).
 PipelineRun run_pipeline(const std::string& video, const std::string& results_path,
-                         const PipelineSettings& settings, int expected_frames, const std::string& progress_label,
+                         const PipelineSettings& settings, int expected_frames,
+                         const std::string& progress_label,
                          const std::function<void(const InspectedFrame&)>& on_frame);
 
 // Makes the element findable (the build tree's plugin when it is not installed);

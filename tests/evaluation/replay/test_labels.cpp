@@ -22,7 +22,8 @@ std::string error_of(const std::function<void()>& f) {
 
 TEST(ReplayLabels, CsvRowsWithHeaderCommentsAndBox) {
   const VideoLabels l = parse_csv_labels(
-      "# a line of nuts\npart,first,last,defective,x,y,w,h\n A7 , 3, 5, 0\nB2,4,6,1,10,20,30,40\nC,9,9,1\n", "l.csv");
+      "# a line of nuts\npart,first,last,defective,x,y,w,h\n A7 , 3, 5, 0\nB2,4,6,1,10,20,30,40\nC,9,9,1\n",
+      "l.csv");
   ASSERT_EQ(l.parts.size(), 3u);
   EXPECT_EQ(l.format, LabelsFormat::kCsv);
   EXPECT_FALSE(l.frame_count.has_value());
@@ -41,11 +42,14 @@ TEST(ReplayLabels, CsvRowsWithHeaderCommentsAndBox) {
 TEST(ReplayLabels, CsvErrorsNameTheLine) {
   EXPECT_NE(error_of([] { parse_csv_labels("1,0,4\n", "a.csv"); }).find("a.csv:1: expected 4 fields"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_csv_labels("1,5,4,0\n", "a.csv"); }).find("a.csv:1: the last frame 4 is before"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { parse_csv_labels("1,5,4,0\n", "a.csv"); }).find("a.csv:1: the last frame 4 is before"),
+      std::string::npos);
   EXPECT_NE(error_of([] { parse_csv_labels("1,0,4,2\n", "a.csv"); }).find("defective must be 0 or 1"),
             std::string::npos);
-  EXPECT_NE(error_of([] { parse_csv_labels("1,0,4,0\n1,5,6,1\n", "a.csv"); }).find("a.csv:2: part '1' appears twice"),
+  EXPECT_NE(error_of([] {
+              parse_csv_labels("1,0,4,0\n1,5,6,1\n", "a.csv");
+            }).find("a.csv:2: part '1' appears twice"),
             std::string::npos);
   EXPECT_NE(error_of([] { parse_csv_labels("1,-2,4,0\n", "a.csv"); }).find("non-negative integer"),
             std::string::npos);
@@ -84,9 +88,12 @@ TEST(ReplayLabels, SynthJsonErrors) {
 }
 
 TEST(ReplayLabels, LabelsMustFitTheVideo) {
-  VideoLabels synth = parse_synth_labels(R"({"frame_count": 10, "width": 4, "height": 4, "parts": []})", "v.json");
+  VideoLabels synth =
+      parse_synth_labels(R"({"frame_count": 10, "width": 4, "height": 4, "parts": []})", "v.json");
   EXPECT_NO_THROW(check_labels_fit(synth, 10, "clip.mp4"));
-  EXPECT_NE(error_of([&] { check_labels_fit(synth, 12, "clip.mp4"); }).find("a video of 10 frames, but clip.mp4 has 12"),
+  EXPECT_NE(error_of([&] {
+              check_labels_fit(synth, 12, "clip.mp4");
+            }).find("a video of 10 frames, but clip.mp4 has 12"),
             std::string::npos);
   const VideoLabels csv = parse_csv_labels("7,8,20,1\n", "l.csv");
   EXPECT_NO_THROW(check_labels_fit(csv, 21, "clip.mp4"));

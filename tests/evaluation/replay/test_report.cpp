@@ -24,7 +24,8 @@ ReplayReport make_report(ThumbnailKeeper*& keeper_out) {
   v.labels = judge_labels(labels, View{});
   v.seconds = 2;
   const float scores[] = {0.1f, 0.6f, 0.3f, 0.2f, 0.2f, 0.9f, 0.1f, 0.5f, 0.2f, 0.1f};
-  for (int f = 0; f < 10; ++f) v.frames.push_back(FrameResult{f, scores[f], scores[f] >= 0.45f, 0.45f, 5.0 + f, false});
+  for (int f = 0; f < 10; ++f)
+    v.frames.push_back(FrameResult{f, scores[f], scores[f] >= 0.45f, 0.45f, 5.0 + f, false});
   r.videos.push_back(v);
   r.labels.push_back(labels);
   r.results_files.push_back("results-1.jsonl");
@@ -36,7 +37,8 @@ ReplayReport make_report(ThumbnailKeeper*& keeper_out) {
   const cv::Mat map(8, 8, CV_32FC1, cv::Scalar(0.7));
   for (int f = 0; f < 10; ++f)
     if (keeper->wants(0, f, scores[f]))
-      keeper->offer(0, f, scores[f], compose_thumbnail(frame, map, cv::Rect(10, 5, 40, 30), boxes_at(labels, f), 60));
+      keeper->offer(0, f, scores[f],
+                    compose_thumbnail(frame, map, cv::Rect(10, 5, 40, 30), boxes_at(labels, f), 60));
   r.thumbnails = &*keeper;
   keeper_out = &*keeper;
   return r;
@@ -50,7 +52,7 @@ TEST(ReplayReport, JsonCountsAndParts) {
   const auto j = report_json(r);
   EXPECT_EQ(j["counts"]["inspected_frames"], 10);
   EXPECT_EQ(j["counts"]["anomalous_frames"], 3);
-  EXPECT_EQ(j["counts"]["detected_parts"], 0);  // the defective part peaks at 0.3
+  EXPECT_EQ(j["counts"]["detected_parts"], 0);     // the defective part peaks at 0.3
   EXPECT_EQ(j["counts"]["false_alarm_parts"], 1);  // the normal part reaches 0.5
   ASSERT_EQ(j["parts"].size(), 2u);
   EXPECT_EQ(j["parts"][0]["verdict"], "missed");

@@ -20,7 +20,8 @@ VideoReplay make_replay(const std::vector<float>& scores, float threshold) {
   v.video = "t.mp4";
   v.labels = judge_labels(labels, View{});
   for (size_t f = 0; f < scores.size(); ++f)
-    v.frames.push_back(FrameResult{static_cast<int>(f), scores[f], scores[f] >= threshold, threshold, 10.0, false});
+    v.frames.push_back(
+        FrameResult{static_cast<int>(f), scores[f], scores[f] >= threshold, threshold, 10.0, false});
   return v;
 }
 
@@ -83,8 +84,8 @@ TEST(ReplayVerdicts, SynthLabelsJudgeOnlyDefectsInTheModelsView) {
 
 TEST(ReplayVerdicts, SweepRowsEqualACountAtTheirThreshold) {
   // two videos, so that maxima come from several parts
-  const std::vector<VideoReplay> videos{make_replay(kScores, 0.45f),
-                                        make_replay({0, 0, .25f, .3f, .2f, 0, .35f, .1f, .1f, .1f, 0, 0}, 0.45f)};
+  const std::vector<VideoReplay> videos{
+      make_replay(kScores, 0.45f), make_replay({0, 0, .25f, .3f, .2f, 0, .35f, .1f, .1f, .1f, 0, 0}, 0.45f)};
   const auto rows = sweep(videos);
   // part maxima 0.5, 0.4 (video 1), 0.3, 0.35 (video 2): 4 distinct -> 5 rows
   ASSERT_EQ(rows.size(), 5u);
@@ -107,7 +108,7 @@ TEST(ReplayVerdicts, SweepRowsEqualACountAtTheirThreshold) {
   EXPECT_EQ(rows.back().counts.detected_parts, 0);
   EXPECT_EQ(rows.back().counts.false_alarm_parts, 0);
   // thresholds 0.325 (d2 caught, n2 alarms), 0.375 (d1 only... ) etc.
-  EXPECT_EQ(rows[1].counts.detected_parts, 1);    // > 0.3: video 2's defect (0.3) missed
+  EXPECT_EQ(rows[1].counts.detected_parts, 1);     // > 0.3: video 2's defect (0.3) missed
   EXPECT_EQ(rows[1].counts.false_alarm_parts, 2);  // < 0.35 and < 0.4: both normal parts alarm
 
   // max recall with no false alarm: above 0.4, below 0.5: row 3 (recall 1/2)
