@@ -69,10 +69,11 @@ PipelineRun run_pipeline(const std::string& video, const std::string& results_pa
   } else {
     GstElementFactory* x264 = gst_element_factory_find("x264enc");
     const std::string encoder =
-        x264 ? "x264enc speed-preset=veryfast bitrate=4000" : "avenc_mpeg4 bitrate=4000000";
+        x264 ? "x264enc speed-preset=veryfast tune=zerolatency bitrate=4000" : "avenc_mpeg4 bitrate=4000000";
     if (x264) gst_object_unref(x264);
     description +=
-        "tee name=t t. ! queue ! appsink name=sink sync=false max-buffers=4 drop=false "
+        "tee name=t t. ! queue max-size-buffers=0 max-size-bytes=0 max-size-time=0 ! "
+        "appsink name=sink sync=false max-buffers=4 drop=false "
         "t. ! queue ! videoconvert ! video/x-raw,format=I420 ! " +
         encoder + " ! mp4mux ! filesink name=annotated";
   }
