@@ -124,6 +124,7 @@ VideoLabels parse_csv_labels(const std::string& csv_text, const std::string& sou
   std::string line;
   std::set<std::string> ids;
   int number = 0;
+  long long labelled_frames = 0;
   bool first_row = true;
   while (std::getline(in, line)) {
     ++number;
@@ -166,6 +167,11 @@ VideoLabels parse_csv_labels(const std::string& csv_text, const std::string& sou
       if (v[2] == 0 || v[3] == 0) throw std::invalid_argument(where + ": the defect box has no area");
       box = Box{v[0], v[1], v[2], v[3]};
     }
+    labelled_frames += static_cast<long long>(last) - first + 1;
+    if (labelled_frames > kMaxCsvLabelledFrames)
+      throw std::invalid_argument(where + ": the rows span more than " +
+                                  std::to_string(kMaxCsvLabelledFrames) +
+                                  " frames together; label a recording of at most that length per file");
     for (int f = first; f <= last; ++f) part.frames.push_back(LabelledFrame{f, box, std::nullopt, true});
     labels.parts.push_back(std::move(part));
   }
