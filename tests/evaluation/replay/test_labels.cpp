@@ -100,3 +100,14 @@ TEST(ReplayLabels, LabelsMustFitTheVideo) {
   EXPECT_NE(error_of([&] { check_labels_fit(csv, 15, "clip.mp4"); }).find("part '7' in frames 8-20"),
             std::string::npos);
 }
+
+TEST(ReplayLabels, CsvRowsSpanningMoreThanTheCapAreRefusedBeforeExpansion) {
+  // one row of 2^31 frames would otherwise expand to 2^31 entries
+  EXPECT_NE(error_of([] { parse_csv_labels("A,0,2147483647,0\n", "big.csv"); }).find("more than 4194304"),
+            std::string::npos);
+  // the cap counts all rows together: two rows of 2^21 + 1 frames each
+  const std::string two = "A,0,2097152,0\nB,0,2097152,1\n";
+  EXPECT_NE(error_of([&] { parse_csv_labels(two, "two.csv"); }).find("two.csv:2:"), std::string::npos);
+  // exactly at the cap is accepted
+  EXPECT_EQ(parse_csv_labels("A,0,4194303,0\n", "cap.csv").parts[0].frames.size(), 4194304u);
+}
