@@ -66,6 +66,11 @@ uint64_t BatchScheduler::frames() const {
   return frames_;
 }
 
+size_t BatchScheduler::waiting() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return waiting_.size();
+}
+
 bool BatchScheduler::ready(Clock::time_point now) const {
   if (waiting_.empty()) return false;
   if (waiting_.size() >= options_.batch_size || options_.max_wait.count() == 0) return true;

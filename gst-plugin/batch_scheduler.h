@@ -72,9 +72,10 @@ class BatchScheduler {
   // and this returns once none of its frames is in an engine call.
   void cancel(uint64_t stream);
 
-  // Engine calls and frames inspected so far (benchmarks, tests).
+  // Engine calls and frames inspected so far, frames waiting now (benchmarks, tests).
   uint64_t calls() const;
   uint64_t frames() const;
+  size_t waiting() const;
 
  private:
   using Clock = std::chrono::steady_clock;
