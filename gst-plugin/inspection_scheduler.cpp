@@ -111,6 +111,7 @@ bool InspectionScheduler::submit(const FrameTicket& frame, std::chrono::nanoseco
 
 bool InspectionScheduler::flush() {
   if (failed()) return false;
+  if (shared()) shared_.batches->expedite(stream_);  // live: this stream's frame need not wait for a batch
   if (mode_ == SchedulingMode::kLive || pending_.empty()) return true;
   if (shared()) {
     shared_.batches->expedite(stream_);
