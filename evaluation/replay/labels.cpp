@@ -172,6 +172,7 @@ VideoLabels parse_csv_labels(const std::string& csv_text, const std::string& sou
       throw std::invalid_argument(where + ": the rows span more than " +
                                   std::to_string(kMaxCsvLabelledFrames) +
                                   " frames together; label a recording of at most that length per file");
+    part.frames.reserve(static_cast<size_t>(last - first) + 1);
     for (int f = first; f <= last; ++f) part.frames.push_back(LabelledFrame{f, box, std::nullopt, true});
     labels.parts.push_back(std::move(part));
   }

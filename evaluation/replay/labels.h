@@ -38,9 +38,10 @@ struct VideoLabels {
   std::vector<LabelledPart> parts;
 };
 
-// The most frames a CSV file's rows may span together (2^22: 38 hours at 30 frames/s). A CSV row
-// names a range that is expanded frame by frame, so without a cap one row could ask for 2^31 frames.
-inline constexpr long long kMaxCsvLabelledFrames = 1LL << 22;
+// The most frames a CSV file's rows may span together (2^20: 9.7 hours at 30 frames/s; label a longer
+// recording as several videos). A CSV row names a range that is expanded frame by frame, so without
+// a cap one row could ask for 2^31 frames (and minutes of work before the video is even opened).
+inline constexpr long long kMaxCsvLabelledFrames = 1LL << 20;
 
 // Parse errors throw std::invalid_argument with one line naming `source` (and the CSV line).
 VideoLabels parse_synth_labels(const std::string& json_text, const std::string& source);

@@ -24,8 +24,8 @@ void check(const VideoLabels& labels) {
     for (const LabelledFrame& f : part.frames) {
       if (f.frame <= previous) std::abort();
       previous = f.frame;
-      for (const auto& box : {f.defect_box, f.part_box})
-        if (box && (box->x < 0 || box->y < 0 || box->w < 0 || box->h < 0)) std::abort();
+      for (const std::optional<Box>* box : {&f.defect_box, &f.part_box})
+        if (*box && ((*box)->x < 0 || (*box)->y < 0 || (*box)->w < 0 || (*box)->h < 0)) std::abort();
     }
     frames += static_cast<long long>(part.frames.size());
   }

@@ -103,11 +103,11 @@ TEST(ReplayLabels, LabelsMustFitTheVideo) {
 
 TEST(ReplayLabels, CsvRowsSpanningMoreThanTheCapAreRefusedBeforeExpansion) {
   // one row of 2^31 frames would otherwise expand to 2^31 entries
-  EXPECT_NE(error_of([] { parse_csv_labels("A,0,2147483647,0\n", "big.csv"); }).find("more than 4194304"),
+  EXPECT_NE(error_of([] { parse_csv_labels("A,0,2147483647,0\n", "big.csv"); }).find("more than 1048576"),
             std::string::npos);
-  // the cap counts all rows together: two rows of 2^21 + 1 frames each
-  const std::string two = "A,0,2097152,0\nB,0,2097152,1\n";
+  // the cap counts all rows together: two rows of 2^19 + 1 frames each
+  const std::string two = "A,0,524288,0\nB,0,524288,1\n";
   EXPECT_NE(error_of([&] { parse_csv_labels(two, "two.csv"); }).find("two.csv:2:"), std::string::npos);
   // exactly at the cap is accepted
-  EXPECT_EQ(parse_csv_labels("A,0,4194303,0\n", "cap.csv").parts[0].frames.size(), 4194304u);
+  EXPECT_EQ(parse_csv_labels("A,0,1048575,0\n", "cap.csv").parts[0].frames.size(), 1048576u);
 }
