@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 replay, synth = sys.argv[1], sys.argv[2]
@@ -137,10 +138,17 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # 1. Replay, pick the threshold, write it into the copy of the model.
     a = os.path.join(tmp, "a")
+    started = time.monotonic()
     p = run(model_copy, "--video", clip, "--labels", labels, "--out", a, "--pick-threshold", "max-recall-at-fa=0",
             "--write-threshold", expect=0)
+    took = time.monotonic() - started
     ra = json.load(open(os.path.join(a, "report.json")))
-    check("frames/s" in p.stderr and "ETA" in p.stderr, "a progress bar with frames/s and ETA")
+    # stderr is a pipe here: one plain line (no carriage return) every 10 s, then the final line
+    progress = [l for l in p.stderr.splitlines() if "frames/s" in l]
+    check(progress and "\r" not in p.stderr and f"{frames}/{frames} frames" in progress[-1],
+          "progress as plain lines, the last one complete")
+    if took > 12:
+        check(any("ETA" in l for l in progress[:-1]), "a progress line with frames/s and ETA while it runs")
     check(ra["counts"]["inspected_frames"] == frames, "every frame inspected")
     picked = ra["pick"]["threshold"]
     row = next(r for r in ra["sweep"] if r["threshold"] == picked)

@@ -2,13 +2,19 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 namespace decodiff::replay {
 
-ProgressBar::ProgressBar(std::string label) : label_(std::move(label)) {}
+ProgressBar::ProgressBar(std::string label)
+    : label_(std::move(label)), terminal_(isatty(STDERR_FILENO) == 1) {
+  last_draw_ = start_;  // the first line once a period has passed
+}
 
 void ProgressBar::update(int done) {
   const auto now = Clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(250)) return;
+  if (now - last_draw_ < (terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000)))
+    return;
   last_draw_ = now;
   draw(done);
 }
@@ -16,7 +22,7 @@ void ProgressBar::update(int done) {
 void ProgressBar::finish(int done) {
   if (total_ < done) total_ = done;
   draw(done);
-  std::fputc('\n', stderr);
+  if (terminal_) std::fputc('\n', stderr);
 }
 
 void ProgressBar::draw(int done) {
@@ -29,11 +35,13 @@ void ProgressBar::draw(int done) {
   char eta[32] = "";
   if (total_ > 0 && fps > 0 && done < total_)
     std::snprintf(eta, sizeof eta, "  ETA %.0f s", (total_ - done) / fps);
+  const char* begin = terminal_ ? "\r" : "";
+  const char* end = terminal_ ? "   " : "\n";
   if (total_ > 0)
-    std::fprintf(stderr, "\r%s [%s] %d/%d frames  %.1f frames/s%s   ", label_.c_str(), bar.c_str(), done,
-                 total_, fps, eta);
+    std::fprintf(stderr, "%s%s [%s] %d/%d frames  %.1f frames/s%s%s", begin, label_.c_str(), bar.c_str(),
+                 done, total_, fps, eta, end);
   else
-    std::fprintf(stderr, "\r%s %d frames  %.1f frames/s   ", label_.c_str(), done, fps);
+    std::fprintf(stderr, "%s%s %d frames  %.1f frames/s%s", begin, label_.c_str(), done, fps, end);
   std::fflush(stderr);
 }
 

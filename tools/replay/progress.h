@@ -1,5 +1,7 @@
 // A one-line progress bar on stderr: frames done (of the total when known),
-// frames/s and the time left; redrawn at most 4 times a second.
+// frames/s and the time left; redrawn at most 4 times a second on a terminal.
+// When stderr is a file or a pipe (a CI log), one plain line every 10 seconds
+// instead, so that logs do not fill with carriage-return redraws.
 #pragma once
 
 #include <chrono>
@@ -19,6 +21,7 @@ class ProgressBar {
   using Clock = std::chrono::steady_clock;
   std::string label_;
   int total_ = 0;
+  bool terminal_;
   Clock::time_point start_ = Clock::now(), last_draw_{};
 };
 
