@@ -281,6 +281,13 @@ void InspectionScheduler::finish_live(const FrameTicket& frame, BatchOutcome&& o
       error = e.what();
     }
   }
+  conclude_live(result, error);
+}
+
+// The end of a live inspection (private or shared): the result becomes the latest and is published,
+// or the error is reported before anyone sees the failure; then the worker is free again.
+void InspectionScheduler::conclude_live(const std::shared_ptr<const Result>& result,
+                                        const std::string& error) {
   bool published = false;
   if (result) {
     {
@@ -294,7 +301,7 @@ void InspectionScheduler::finish_live(const FrameTicket& frame, BatchOutcome&& o
   {
     std::lock_guard<std::mutex> lock(mutex_);
     busy_ = false;
-    if (!published) failed_ = true;
+    if (!published) failed_ = true;  // publish() reported why, or the inspection threw
   }
   cond_.notify_all();
 }
@@ -319,21 +326,8 @@ void InspectionScheduler::live_worker() {
     } catch (const std::exception& e) {
       error = e.what();
     }
-    bool published = false;
-    if (result) {
-      {
-        std::lock_guard<std::mutex> guard(mutex_);
-        latest_ = result;
-      }
-      published = callbacks_.publish(*result);
-    } else {
-      callbacks_.on_error(error);  // reported before anyone sees the failure
-    }
-
+    conclude_live(result, error);
     lock.lock();
-    busy_ = false;
-    if (!published) failed_ = true;  // publish() reported why, or the inspection threw
-    cond_.notify_all();
   }
 }
 

@@ -115,6 +115,7 @@ class InspectionScheduler {
   bool submit_shared_live(const FrameTicket& frame, std::chrono::nanoseconds wait);
   bool decide_returned(bool wait_for_all);  // sync: decides the frames whose results are back, in order
   void finish_live(const FrameTicket& frame, BatchOutcome&& outcome);
+  void conclude_live(const std::shared_ptr<const Result>& result, const std::string& error);
 
   const SchedulingMode mode_;
   const unsigned batch_size_;
