@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "batch_scheduler.h"
+#include "engine_gate.h"
 #include "inspection_scheduler.h"
 
 using decodiff::gst::BatchJob;
@@ -45,13 +46,7 @@ class FakeEngine {
 
   decodiff::gst::BatchInspect inspect() {
     return [this](const std::vector<const BatchJob*>& jobs) {
-      {
-        std::unique_lock<std::mutex> lock(gate_mutex_);
-        inside_ = true;
-        gate_.notify_all();
-        gate_.wait(lock, [this] { return open_; });
-        inside_ = false;
-      }
+      gate_.pass();
       std::lock_guard<std::mutex> lock(mutex_);
       std::vector<int> pixels;
       std::vector<FrameInspections> out;
@@ -72,26 +67,13 @@ class FakeEngine {
     std::lock_guard<std::mutex> lock(mutex_);
     return calls;
   }
-  void close_gate() {
-    std::lock_guard<std::mutex> lock(gate_mutex_);
-    open_ = false;
-  }
-  void open_gate() {
-    {
-      std::lock_guard<std::mutex> lock(gate_mutex_);
-      open_ = true;
-    }
-    gate_.notify_all();
-  }
-  void wait_until_inside() {
-    std::unique_lock<std::mutex> lock(gate_mutex_);
-    gate_.wait(lock, [this] { return inside_; });
-  }
+  void close_gate() { gate_.close(); }
+  void open_gate() { gate_.open(); }
+  void wait_until_inside() { gate_.wait_until_inside(); }
 
  private:
-  std::mutex mutex_, gate_mutex_;
-  std::condition_variable gate_;
-  bool open_ = true, inside_ = false;
+  std::mutex mutex_;
+  decodiff::gst::testing::EngineGate gate_;
 };
 
 // One element's side: its frames' pixels, its scheduler and what it published.

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_gate.h"
 #include "inspection_scheduler.h"
 
 using decodiff::ImageView;
@@ -50,7 +51,7 @@ class FakeEngine {
   SchedulerCallbacks callbacks() {
     SchedulerCallbacks c;
     c.inspect = [this](const std::vector<FrameTicket>& frames) {
-      wait_for_gate();
+      gate_.pass();
       std::lock_guard<std::mutex> lock(mutex_);
       if (throw_on_inspect) throw std::runtime_error("device lost");
       std::vector<uint64_t> numbers;
@@ -85,40 +86,18 @@ class FakeEngine {
   }
 
   // While closed, inspect() blocks: a slow engine, without sleeping.
-  void close_gate() {
-    std::lock_guard<std::mutex> lock(gate_mutex_);
-    open_ = false;
-  }
-  void open_gate() {
-    {
-      std::lock_guard<std::mutex> lock(gate_mutex_);
-      open_ = true;
-    }
-    gate_.notify_all();
-  }
+  void close_gate() { gate_.close(); }
+  void open_gate() { gate_.open(); }
   size_t call_count() {
     std::lock_guard<std::mutex> lock(mutex_);
     return calls.size();
   }
   // Blocks until the worker sits inside inspect() (gate closed).
-  void wait_until_inspecting() {
-    std::unique_lock<std::mutex> lock(gate_mutex_);
-    gate_.wait(lock, [this] { return waiting_; });
-  }
+  void wait_until_inspecting() { gate_.wait_until_inside(); }
 
  private:
-  void wait_for_gate() {
-    std::unique_lock<std::mutex> lock(gate_mutex_);
-    waiting_ = true;
-    gate_.notify_all();
-    gate_.wait(lock, [this] { return open_; });
-    waiting_ = false;
-  }
   std::mutex mutex_;
-  std::mutex gate_mutex_;
-  std::condition_variable gate_;
-  bool open_ = true;
-  bool waiting_ = false;
+  decodiff::gst::testing::EngineGate gate_;
 };
 
 // Polls `done` (what another thread will make true) for up to ten seconds.
