@@ -57,6 +57,10 @@ struct TrainOptions {
   int log_every = 10;         // optimiser steps between log lines
   bool progress = true;       // the updating line on stderr
   std::string command_line;   // recorded in the model's training provenance
+
+  // --- several processes (torchrun: RANK, WORLD_SIZE, ... in the environment; docs/training.md) ---
+  double dist_timeout_s = 300;     // rendezvous and every collective; a lost or hanging rank fails the others
+  bool every_rank_writes = false;  // tests: rank r > 0 also writes its checkpoint, to <out>.rank<r>
 };
 
 struct TrainResult {
@@ -65,6 +69,7 @@ struct TrainResult {
   double first_loss = 0, last_loss = 0;  // mean loss of the first / last epoch of this run (UNet)
   bool interrupted = false;              // stopped by a signal or request_stop(); a checkpoint was written
   bool out_of_time = false;              // stopped by max_minutes; a checkpoint was written
+  int rank = 0, world_size = 1;          // this process's place among the ranks (torchrun)
 };
 
 // Runs training. Throws std::runtime_error / std::invalid_argument with one clear line.

@@ -1,0 +1,343 @@
+// Data-parallel decodiff-train on c10d (training/distributed.h), on the CPU path (Gloo) with
+// two ranks on loopback: the launch environment, the sharded batches, two ranks equal to one
+// process with the doubled batch, a dead, a hanging rank and a bad rendezvous address, and
+// the real torchrun with the `--` that keeps decodiff-train's options (--log) its own.
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "../common/paths.h"
+#include "../common/temp_dir.h"
+#include "distributed.h"
+#include "launch_env.h"
+#include "model_file.h"
+#include "training_images.h"
+
+using namespace decodiff;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A few smooth 40 px colour images (one class, a plain folder).
+void write_images(const fs::path& dir, int n) {
+  fs::create_directories(dir);
+  std::mt19937 rng(7);
+  for (int i = 0; i < n; ++i) {
+    cv::Mat img(40, 40, CV_8UC3);
+    cv::randu(img, cv::Scalar::all(0), cv::Scalar::all(255));
+    cv::GaussianBlur(img, img, cv::Size(9, 9), 3);
+    cv::circle(img, cv::Point(rng() % 40, rng() % 40), 6, cv::Scalar(rng() % 255, 40, 200), -1);
+    cv::imwrite((dir / ("part" + std::to_string(i) + ".png")).string(), img);
+  }
+}
+
+int free_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+struct Child {
+  pid_t pid = -1;
+  int err = -1;  // read end of its stderr
+  std::string text;
+};
+
+// Starts argv with extra environment variables; its stderr comes back through a pipe.
+Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error("pipe");
+  Child c;
+  c.pid = fork();
+  if (c.pid == 0) {
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  c.err = fds[0];
+  return c;
+}
+
+// Reads the child's stderr until `needle` appears or the stream ends (false) or the deadline.
+bool read_until(Child& c, const std::string& needle, double seconds) {
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  char buf[4096];
+  while (c.text.find(needle) == std::string::npos) {
+    const int left = static_cast<int>(std::chrono::duration<double, std::milli>(end - Clock::now()).count());
+    if (left <= 0) return false;
+    pollfd p{c.err, POLLIN, 0};
+    if (poll(&p, 1, left) <= 0) return false;
+    const ssize_t n = read(c.err, buf, sizeof buf);
+    if (n <= 0) return false;
+    c.text.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Waits for the child's exit (collecting its stderr); -1 and a SIGKILL when it outlives the deadline.
+int finish(Child& c, double seconds) {
+  read_until(c, "\x01never\x01", seconds);  // until its stderr closes (it exited) or the deadline
+  int status = 0;
+  if (waitpid(c.pid, &status, WNOHANG) == 0) {
+    kill(c.pid, SIGKILL);
+    waitpid(c.pid, &status, 0);
+    close(c.err);
+    return -1;
+  }
+  close(c.err);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::map<std::string, std::string> rank_env(int rank, int world, int port, const std::string& addr = "127.0.0.1") {
+  return {{"RANK", std::to_string(rank)},       {"WORLD_SIZE", std::to_string(world)},
+          {"LOCAL_RANK", std::to_string(rank)}, {"LOCAL_WORLD_SIZE", std::to_string(world)},
+          {"MASTER_ADDR", addr},                {"MASTER_PORT", std::to_string(port)}};
+}
+
+// The largest over all tensors of max|a - b| / max|b|.
+double max_relative_difference(const LoadedModel& a, const LoadedModel& b) {
+  double worst = 0;
+  auto compare = [&](torch::nn::Module& x, torch::nn::Module& y) {
+    auto px = x.named_parameters(true), py = y.named_parameters(true);
+    EXPECT_EQ(px.size(), py.size());
+    for (const auto& p : px) {
+      const auto& q = py[p.key()];
+      const double scale = std::max(q.abs().max().item<double>(), 1e-12);
+      worst = std::max(worst, (p.value() - q).abs().max().item<double>() / scale);
+    }
+  };
+  compare(*a.unet, *b.unet);
+  compare(*a.vae, *b.vae);
+  return worst;
+}
+
+std::string train_binary() { return decodiff::testing::build_path("tools/train/decodiff-train"); }
+std::string rank_binary() { return decodiff::testing::build_path("tests/training/train-rank"); }
+
+// decodiff-train's tiny configuration for the fault tests (a long run that the test cuts short).
+std::vector<std::string> tiny_train_args(const fs::path& data, const fs::path& out, double timeout_s) {
+  return {train_binary(),  "--data", data.string(), "--resize", "40", "--crop", "32", "--train-vae",
+          "--vae-channels", "8,16", "--vae-norm-groups", "8", "--vae-epochs", "1", "--model-channels", "32",
+          "--num-heads", "2", "--context-dim", "16", "--num-res-blocks", "1", "--channel-mult", "1,2",
+          "--epochs", "200", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
+          "--checkpoint-every", "1000", "--dist-timeout", std::to_string(timeout_s), "--out", out.string()};
+}
+
+}  // namespace
+
+TEST(LaunchEnvironment, ReadsTorchrunsVariables) {
+  std::map<std::string, std::string> env{{"RANK", "3"},        {"WORLD_SIZE", "4"},          {"LOCAL_RANK", "1"},
+                                         {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "29400"},
+                                         {"TORCHELASTIC_USE_AGENT_STORE", "True"}};
+  auto get = [&](const char* k) -> const char* {
+    auto it = env.find(k);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto e = train::read_launch_environment(get);
+  EXPECT_EQ(e.rank, 3);
+  EXPECT_EQ(e.world_size, 4);
+  EXPECT_EQ(e.local_rank, 1);
+  EXPECT_EQ(e.local_world_size, 2);
+  EXPECT_EQ(e.master_addr, "node7");
+  EXPECT_EQ(e.master_port, 29400);
+  EXPECT_TRUE(e.agent_store);
+  EXPECT_TRUE(e.distributed());
+  env["RANK"] = "4";  // not below WORLD_SIZE
+  EXPECT_THROW(train::read_launch_environment(get), std::invalid_argument);
+  env["RANK"] = "1x";
+  EXPECT_THROW(train::read_launch_environment(get), std::invalid_argument);
+  env["RANK"] = "1";
+  env.erase("MASTER_PORT");
+  EXPECT_THROW(train::read_launch_environment(get), std::invalid_argument);
+  env.clear();
+  auto alone = train::read_launch_environment(get);
+  EXPECT_FALSE(alone.distributed());
+  EXPECT_EQ(alone.rank, 0);
+}
+
+// Rank r's rows of each global batch are rows [r*B, (r+1)*B) of the unsharded loader's batch
+// of 2B rows: the same images, augmentation and keys, including a short last batch where
+// rank 1 gets fewer rows (or none).
+TEST(ShardedBatches, TwoShardsMakeTheDoubledBatch) {
+  for (int n : {10, 9, 7}) {
+    auto images = std::make_shared<std::vector<train::TrainingImage>>();
+    std::mt19937 rng(n);
+    for (int i = 0; i < n; ++i) {
+      cv::Mat m(40, 40, CV_8UC3);
+      cv::randu(m, cv::Scalar::all(0), cv::Scalar::all(255));
+      images->push_back({m, i % 2});
+    }
+    train::AugmentOptions aug;
+    aug.rotate180_prob = 0.5;
+    const int b = 4;
+    train::BatchLoader whole(images, 32, aug, 2 * b, 11, 0, 4);
+    train::BatchLoader r0(images, 32, aug, b, 11, 0, 4, 0, 2), r1(images, 32, aug, b, 11, 0, 4, 1, 2);
+    ASSERT_EQ(whole.batches_per_epoch(), r0.batches_per_epoch());
+    for (int64_t i = 0; i < 2 * whole.batches_per_epoch(); ++i) {  // two epochs
+      auto w = whole.next();
+      auto a = r0.next(), c = r1.next();
+      EXPECT_EQ(a.global_size, w.images.size(0));
+      EXPECT_EQ(a.offset, 0);
+      EXPECT_EQ(c.offset, a.images.size(0));
+      EXPECT_EQ(a.images.size(0) + c.images.size(0), w.images.size(0));
+      EXPECT_EQ(c.images.size(0), train::shard_rows(w.images.size(0), b, 1).size());
+      EXPECT_TRUE(at::equal(at::cat({a.images, c.images}), w.images)) << "n " << n << " batch " << i;
+      std::vector<int64_t> keys = a.keys;
+      keys.insert(keys.end(), c.keys.begin(), c.keys.end());
+      EXPECT_EQ(keys, w.keys);
+      EXPECT_TRUE(at::equal(at::cat({a.class_ids, c.class_ids}), w.class_ids));
+      EXPECT_EQ(a.last_in_epoch, w.last_in_epoch);
+    }
+  }
+}
+
+// Two ranks with batch 4 each against one process with batch 8, on the same data order:
+// 10 images make global batches of 8 and 2 (rank 1 has no rows in the second), a VAE
+// epoch then 3 UNet epochs (6 steps).
+TEST(DataParallel, TwoRanksEqualOneProcessWithTheDoubledBatch) {
+  testing::TempDir tmp("dist-equal");
+  write_images(tmp.path() / "parts", 10);
+  const int port = free_port();
+  const std::string data = (tmp.path() / "parts").string();
+  const std::string two = (tmp.path() / "two.safetensors").string();
+  const std::string one = (tmp.path() / "one.safetensors").string();
+  std::vector<Child> ranks;
+  for (int r = 0; r < 2; ++r) ranks.push_back(spawn({rank_binary(), data, two, "4", "3"}, rank_env(r, 2, port)));
+  Child alone = spawn({rank_binary(), data, one, "8", "3"}, {});
+  for (auto* c : {&ranks[0], &ranks[1], &alone}) {
+    const int rc = finish(*c, 240);
+    ASSERT_EQ(rc, 0) << c->text;
+  }
+  auto m0 = load_model_file(two), m1 = load_model_file(two + ".rank1"), single = load_model_file(one);
+  EXPECT_EQ(m0.config.training["state"]["steps_done"], 6);
+  EXPECT_EQ(single.config.training["state"]["steps_done"], 6);
+  EXPECT_EQ(m0.config.training["world_size"], 2);
+  EXPECT_EQ(max_relative_difference(m0, m1), 0.0) << "the ranks' weights differ";
+  const double d = max_relative_difference(m0, single);
+  std::cerr << "two ranks vs one process: max relative difference " << d << "\n";
+  EXPECT_LE(d, 1e-5);
+}
+
+// A rank killed during training: the other exits non-zero within the timeout, with one line.
+TEST(DataParallel, KilledRankStopsTheOtherWithinTheTimeout) {
+  testing::TempDir tmp("dist-kill");
+  write_images(tmp.path() / "parts", 6);
+  const int port = free_port();
+  const auto out = tmp.path() / "m.safetensors";
+  Child r0 = spawn(tiny_train_args(tmp.path() / "parts", out, 5), rank_env(0, 2, port));
+  Child r1 = spawn(tiny_train_args(tmp.path() / "parts", out, 5), rank_env(1, 2, port));
+  ASSERT_TRUE(read_until(r0, " step ", 120)) << r0.text;
+  kill(r1.pid, SIGKILL);
+  const auto t0 = Clock::now();
+  const int rc = finish(r0, 30);
+  const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+  finish(r1, 5);
+  EXPECT_EQ(rc, 1) << r0.text;
+  EXPECT_LT(took, 5 + 5.0) << "rank 0 outlived the --dist-timeout of 5 s by far";
+  const auto last = r0.text.substr(r0.text.rfind("decodiff-train: error:"));
+  EXPECT_NE(last.find("rank 0 of 2"), std::string::npos) << r0.text;
+  EXPECT_NE(last.find("another rank exited, hangs or lost its connection"), std::string::npos) << r0.text;
+  EXPECT_EQ(std::count(last.begin(), last.end(), '\n'), 1) << "one line: " << last;
+}
+
+// A rank that hangs (stopped): the other exits non-zero once the timeout has passed.
+TEST(DataParallel, HangingRankStopsTheOtherAfterTheTimeout) {
+  testing::TempDir tmp("dist-hang");
+  write_images(tmp.path() / "parts", 6);
+  const int port = free_port();
+  const auto out = tmp.path() / "m.safetensors";
+  Child r0 = spawn(tiny_train_args(tmp.path() / "parts", out, 4), rank_env(0, 2, port));
+  Child r1 = spawn(tiny_train_args(tmp.path() / "parts", out, 4), rank_env(1, 2, port));
+  ASSERT_TRUE(read_until(r0, " step ", 120)) << r0.text;
+  kill(r1.pid, SIGSTOP);
+  const auto t0 = Clock::now();
+  const int rc = finish(r0, 40);
+  const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+  kill(r1.pid, SIGKILL);
+  finish(r1, 5);
+  EXPECT_EQ(rc, 1) << r0.text;
+  EXPECT_LT(took, 4 + 8.0) << r0.text;
+  EXPECT_NE(r0.text.find("decodiff-train: error: rank 0 of 2"), std::string::npos) << r0.text;
+}
+
+// A rendezvous address that does not resolve fails at once with one line.
+TEST(DataParallel, BadRendezvousAddressFailsFast) {
+  testing::TempDir tmp("dist-addr");
+  write_images(tmp.path() / "parts", 2);
+  const auto t0 = Clock::now();
+  Child r1 = spawn(tiny_train_args(tmp.path() / "parts", tmp.path() / "m.safetensors", 60),
+                   rank_env(1, 2, 29999, "no-such-host.invalid"));
+  const int rc = finish(r1, 60);
+  const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+  EXPECT_EQ(rc, 1) << r1.text;
+  EXPECT_LT(took, 20.0);
+  EXPECT_NE(r1.text.find("decodiff-train: error: rank 1 of 2: cannot resolve the rendezvous address "
+                         "MASTER_ADDR='no-such-host.invalid'"),
+            std::string::npos)
+      << r1.text;
+  EXPECT_EQ(std::count(r1.text.begin(), r1.text.end(), '\n'), 1) << r1.text;
+}
+
+// The real torchrun: `torchrun --no-python ... decodiff-train -- <its usual arguments>` with
+// --log (which torchrun alone would take for an abbreviation of its --log-dir).
+TEST(DataParallel, TorchrunRunsTheUsualCommandLineAfterDoubleDash) {
+  const char* torchrun = std::getenv("DECODIFF_TORCHRUN");
+  if (!torchrun || !fs::exists(torchrun)) GTEST_SKIP() << "no torchrun (DECODIFF_TORCHRUN) on this machine";
+  testing::TempDir tmp("dist-torchrun");
+  write_images(tmp.path() / "parts", 6);
+  const auto out = tmp.path() / "m.safetensors";
+  const auto log = tmp.path() / "losses.jsonl";
+  auto args = tiny_train_args(tmp.path() / "parts", out, 60);
+  args[std::find(args.begin(), args.end(), "--epochs") - args.begin() + 1] = "2";
+  args.insert(args.end(), {"--log", log.string()});
+  std::vector<std::string> cmd{torchrun, "--no-python", "--standalone", "--nproc-per-node", "2", args[0], "--"};
+  cmd.insert(cmd.end(), args.begin() + 1, args.end());
+  Child c = spawn(cmd, {{"OMP_NUM_THREADS", "1"}});
+  const int rc = finish(c, 240);
+  ASSERT_EQ(rc, 0) << c.text;
+  auto m = load_model_file(out.string());
+  EXPECT_EQ(m.config.training["world_size"], 2);
+  EXPECT_EQ(m.config.training["state"]["steps_done"], 4);  // 6 images, 2 x 2 per step: 2 steps per epoch
+  std::ifstream in(log);
+  std::string line;
+  int unet_lines = 0;
+  while (std::getline(in, line))
+    if (nlohmann::json::parse(line).value("phase", "") == "unet" && !nlohmann::json::parse(line).contains("event"))
+      ++unet_lines;
+  EXPECT_EQ(unet_lines, 4) << "rank 0 alone logs, one line per step";
+  EXPECT_NE(c.text.find("decodiff-train: wrote"), std::string::npos) << c.text;
+  EXPECT_EQ(c.text.find("rank 1"), std::string::npos) << c.text;
+}
