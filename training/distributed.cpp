@@ -130,6 +130,7 @@ Communicator::Communicator(const LaunchEnvironment& env, at::Device device, std:
   }
 }
 
+Communicator::Communicator() = default;
 Communicator::~Communicator() = default;
 
 void Communicator::wait(const char* what, const std::function<void()>& collective) {

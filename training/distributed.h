@@ -34,7 +34,7 @@ class DistributedError : public std::runtime_error {
 class Communicator {
  public:
   // One process alone: every collective is the identity.
-  Communicator() = default;
+  Communicator();
   // Joins the process group of `env` (env.distributed() must hold): NCCL when `device`
   // is a CUDA device, Gloo otherwise. `timeout` bounds the rendezvous and every
   // collective. Throws DistributedError (unreachable or unresolvable rendezvous

@@ -353,14 +353,19 @@ void Run::train_vae_phase() {
       // The posterior noise of the whole global batch (the same draws on every rank, as one
       // process with the global batch), this rank's rows of it; the losses are this rank's
       // share of the global means, so the ranks' gradients add up to the global batch's.
+      // (The noise takes the memory layout of the encoder's output, as randn_like would: the
+      // random numbers follow the layout.)
       const int64_t ls = o_.crop / cfg_.vae_downsample_factor();
-      auto noise = at::randn({b.global_size, cfg_.vae.latent_channels, ls, ls}, x.options())
-                       .narrow(0, b.offset, x.size(0));
+      const std::vector<int64_t> noise_shape{b.global_size, cfg_.vae.latent_channels, ls, ls};
       const double pixels = static_cast<double>(b.global_size) * 3 * o_.crop * o_.crop;
       opt.zero_grad();
       double local_loss = 0, local_rec = 0;
-      if (x.size(0) > 0) {
+      if (x.size(0) == 0) {
+        at::randn(noise_shape, x.options());  // the same draws from the default generator as the others
+      } else {
         auto post = encode(vae_, x);
+        auto noise = at::randn(noise_shape, x.options().memory_format(post.mean.suggest_memory_format()))
+                         .narrow(0, b.offset, x.size(0));
         auto rec = vae_->decode(post.mean + (0.5 * post.logvar).exp() * noise);
         auto rec_loss = (rec - x).abs().sum() / pixels;
         auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() / pixels;
@@ -491,7 +496,12 @@ void Run::train_unet_phase() {
         auto moments = local > 0 ? encode_cached(x, b.keys)
                                  : at::empty({0, 2 * latent_channels, latent, latent}, x.options());
         moments = comm_->gather_rows(moments, rows_per_rank(b.global_size, o_.batch_size, comm_->size()));
-        z = posterior_of(moments, latent_channels).sample() * cfg_.vae.scaling_factor;
+        // The posterior noise comes from the objective's CPU generator: the default one is
+        // also drawn from by the UNet's forward pass (its Dropout), in proportion to each
+        // rank's rows, and would differ between the ranks after the first step.
+        const auto post = posterior_of(moments, latent_channels);
+        auto noise = at::randn(post.mean.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(device_);
+        z = (post.mean + (0.5 * post.logvar).exp() * noise) * cfg_.vae.scaling_factor;
       }
       auto ob = make_objective_batch(z, schedule, obj, rng, gen);
       double local_loss = 0;

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   o.checkpoint_every = 1000;
   o.dist_timeout_s = 60;
   o.every_rank_writes = true;
+  if (const char* log = std::getenv("TRAIN_RANK_LOG")) o.log_path = log;
+  o.log_every = 1;
   try {
     auto r = decodiff::train::train_model(o);
     std::cout << "rank " << r.rank << " of " << r.world_size << " steps " << r.steps_done << "\n";
