@@ -5,7 +5,10 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <c10/util/Logging.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "distributed_backends.h"
@@ -21,6 +24,7 @@ std::string first_line(const std::exception& e) {
   else
     s = e.what();
   s = s.substr(0, s.find('\n'));
+  if (!s.empty() && s[0] == '[' && s.find("] ") != std::string::npos) s = s.substr(s.find("] ") + 2);  // [file:line]
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
   return s;
 }
@@ -30,6 +34,22 @@ std::string seconds(std::chrono::milliseconds t) {
   std::snprintf(b, sizeof b, "%gs", static_cast<double>(t.count()) / 1000.0);
   return b;
 }
+
+// While the ranks meet, c10d logs every failed connection attempt with a C++ backtrace; our
+// one line says what failed. TORCH_CPP_LOG_LEVEL, when set, is left alone.
+class QuietTorchLog {
+ public:
+  QuietTorchLog() : saved_(FLAGS_caffe2_log_level) {
+    const char* level = std::getenv("TORCH_CPP_LOG_LEVEL");
+    if (!level || !*level) FLAGS_caffe2_log_level = 3;  // FATAL only
+  }
+  ~QuietTorchLog() { FLAGS_caffe2_log_level = saved_; }
+  QuietTorchLog(const QuietTorchLog&) = delete;
+  QuietTorchLog& operator=(const QuietTorchLog&) = delete;
+
+ private:
+  int saved_;
+};
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
@@ -101,6 +121,7 @@ Communicator::Communicator(const LaunchEnvironment& env, at::Device device, std:
     throw DistributedError(who + ": cannot resolve the rendezvous address MASTER_ADDR='" + env.master_addr +
                            "' (" + gai_strerror(rc) + ")");
   freeaddrinfo(found);
+  QuietTorchLog quiet;
   c10d::TCPStoreOptions so;
   so.port = static_cast<uint16_t>(env.master_port);
   so.isServer = rank_ == 0 && !env.agent_store;
