@@ -24,7 +24,8 @@ std::string first_line(const std::exception& e) {
   else
     s = e.what();
   s = s.substr(0, s.find('\n'));
-  if (!s.empty() && s[0] == '[' && s.find("] ") != std::string::npos) s = s.substr(s.find("] ") + 2);  // [file:line]
+  if (!s.empty() && s[0] == '[' && s.find("] ") != std::string::npos)
+    s = s.substr(s.find("] ") + 2);  // [file:line]
   while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
   return s;
 }
@@ -141,13 +142,13 @@ Communicator::Communicator(const LaunchEnvironment& env, at::Device device, std:
       impl_->backend = detail::make_nccl_backend(store, rank_, size_, timeout, device);
     } else {
       backend_name_ = "gloo";
-      impl_->backend =
-          detail::make_gloo_backend(store, rank_, size_, timeout, is_loopback(env.master_addr) ? env.master_addr : "");
+      impl_->backend = detail::make_gloo_backend(store, rank_, size_, timeout,
+                                                 is_loopback(env.master_addr) ? env.master_addr : "");
     }
   } catch (const std::exception& e) {
     throw DistributedError(who + ": the " + backend_name_ + " process group at " + where +
-                           " did not form within " + seconds(timeout) + " (a rank missing or exited?): " +
-                           first_line(e));
+                           " did not form within " + seconds(timeout) +
+                           " (a rank missing or exited?): " + first_line(e));
   }
 }
 
@@ -197,7 +198,8 @@ void Communicator::sum(const std::vector<at::Tensor>& tensors) {
 std::vector<double> Communicator::sum(const std::vector<double>& values) {
   if (size_ == 1) return values;
   std::vector<at::Tensor> t{at::tensor(values, at::kDouble).to(device_)};
-  wait("the all-reduce of the losses", [&] { impl_->backend->allreduce(t, c10d::AllreduceOptions())->wait(); });
+  wait("the all-reduce of the losses",
+       [&] { impl_->backend->allreduce(t, c10d::AllreduceOptions())->wait(); });
   auto cpu = t[0].cpu();
   return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
 }

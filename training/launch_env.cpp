@@ -40,7 +40,8 @@ LaunchEnvironment read_launch_environment(const std::function<const char*(const 
   e.world_size = parse_int("WORLD_SIZE", world, 1, 1 << 20);
   e.rank = parse_int("RANK", rank, 0, e.world_size - 1);
   const char* local_world = get("LOCAL_WORLD_SIZE");
-  e.local_world_size = local_world ? parse_int("LOCAL_WORLD_SIZE", local_world, 1, e.world_size) : e.world_size;
+  e.local_world_size =
+      local_world ? parse_int("LOCAL_WORLD_SIZE", local_world, 1, e.world_size) : e.world_size;
   const char* local = get("LOCAL_RANK");
   e.local_rank = local ? parse_int("LOCAL_RANK", local, 0, e.local_world_size - 1) : e.rank;
   const char* agent = get("TORCHELASTIC_USE_AGENT_STORE");

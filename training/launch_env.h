@@ -19,7 +19,6 @@ struct LaunchEnvironment {
 
 // Reads the variables through `get` (getenv by default; tests pass their own).
 // Throws std::invalid_argument with one line naming the bad variable.
-LaunchEnvironment read_launch_environment(
-    const std::function<const char*(const char*)>& get = nullptr);
+LaunchEnvironment read_launch_environment(const std::function<const char*(const char*)>& get = nullptr);
 
 }  // namespace decodiff::train

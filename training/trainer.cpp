@@ -166,7 +166,8 @@ struct Posterior {
   at::Tensor sample() const { return mean + (0.5 * logvar).exp() * at::randn_like(mean); }
 };
 Posterior posterior_of(const at::Tensor& moments, int64_t latent_channels) {
-  return {moments.narrow(1, 0, latent_channels), moments.narrow(1, latent_channels, latent_channels).clamp(-30.0, 20.0)};
+  return {moments.narrow(1, 0, latent_channels),
+          moments.narrow(1, latent_channels, latent_channels).clamp(-30.0, 20.0)};
 }
 Posterior encode(nn::AutoencoderKL& vae, const at::Tensor& x) {
   return posterior_of(vae->encode_moments(x), vae->config().latent_channels);
@@ -266,7 +267,8 @@ class Run {
 // The frozen encoder is deterministic, so its moments for an (image, augmentation)
 // pair can be reused; the posterior sample is still drawn afresh every time.
 at::Tensor Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys) {
-  if (o_.latent_cache_mb <= 0 || keys.size() != static_cast<size_t>(x.size(0))) return vae_->encode_moments(x);
+  if (o_.latent_cache_mb <= 0 || keys.size() != static_cast<size_t>(x.size(0)))
+    return vae_->encode_moments(x);
   std::vector<int64_t> missing;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!latent_cache_.count(keys[i])) missing.push_back(static_cast<int64_t>(i));
@@ -336,7 +338,8 @@ void Run::train_vae_phase() {
   aug.enabled = o_.augment;
   aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
   const int bs = o_.vae_batch_size > 0 ? o_.vae_batch_size : o_.batch_size;
-  BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch, 4, comm_->rank(), comm_->size());
+  BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch, 4, comm_->rank(),
+                     comm_->size());
   const int64_t per_epoch = loader.batches_per_epoch();
   const int64_t total = per_epoch * o_.vae_epochs;
   const int64_t warmup = per_epoch;  // one epoch
@@ -518,7 +521,8 @@ void Run::train_unet_phase() {
         }
         // This rank's share of the global batch's mean squared error.
         auto target = ob.target.narrow(0, b.offset, local);
-        auto loss = (pred.to(at::kFloat) - target).pow(2).sum() / static_cast<double>(target.numel() / local * b.global_size);
+        auto loss = (pred.to(at::kFloat) - target).pow(2).sum() /
+                    static_cast<double>(target.numel() / local * b.global_size);
         (loss / accum).backward();
         local_loss = loss.item<double>();
       }

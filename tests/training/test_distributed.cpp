@@ -129,10 +129,14 @@ int finish(Child& c, double seconds) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::map<std::string, std::string> rank_env(int rank, int world, int port, const std::string& addr = "127.0.0.1") {
-  return {{"RANK", std::to_string(rank)},       {"WORLD_SIZE", std::to_string(world)},
-          {"LOCAL_RANK", std::to_string(rank)}, {"LOCAL_WORLD_SIZE", std::to_string(world)},
-          {"MASTER_ADDR", addr},                {"MASTER_PORT", std::to_string(port)}};
+std::map<std::string, std::string> rank_env(int rank, int world, int port,
+                                            const std::string& addr = "127.0.0.1") {
+  return {{"RANK", std::to_string(rank)},
+          {"WORLD_SIZE", std::to_string(world)},
+          {"LOCAL_RANK", std::to_string(rank)},
+          {"LOCAL_WORLD_SIZE", std::to_string(world)},
+          {"MASTER_ADDR", addr},
+          {"MASTER_PORT", std::to_string(port)}};
 }
 
 // The largest over all tensors of max|a - b| / max|b|.
@@ -158,18 +162,57 @@ std::string rank_binary() { return decodiff::testing::build_path("tests/training
 
 // decodiff-train's tiny configuration for the fault tests (a long run that the test cuts short).
 std::vector<std::string> tiny_train_args(const fs::path& data, const fs::path& out, double timeout_s) {
-  return {train_binary(),  "--data", data.string(), "--resize", "40", "--crop", "32", "--train-vae",
-          "--vae-channels", "8,16", "--vae-norm-groups", "8", "--vae-epochs", "1", "--model-channels", "32",
-          "--num-heads", "2", "--context-dim", "16", "--num-res-blocks", "1", "--channel-mult", "1,2",
-          "--epochs", "200", "--batch-size", "2", "--threads", "1", "--device", "cpu", "--log-every", "1",
-          "--checkpoint-every", "1000", "--dist-timeout", std::to_string(timeout_s), "--out", out.string()};
+  return {train_binary(),
+          "--data",
+          data.string(),
+          "--resize",
+          "40",
+          "--crop",
+          "32",
+          "--train-vae",
+          "--vae-channels",
+          "8,16",
+          "--vae-norm-groups",
+          "8",
+          "--vae-epochs",
+          "1",
+          "--model-channels",
+          "32",
+          "--num-heads",
+          "2",
+          "--context-dim",
+          "16",
+          "--num-res-blocks",
+          "1",
+          "--channel-mult",
+          "1,2",
+          "--epochs",
+          "200",
+          "--batch-size",
+          "2",
+          "--threads",
+          "1",
+          "--device",
+          "cpu",
+          "--log-every",
+          "1",
+          "--checkpoint-every",
+          "1000",
+          "--dist-timeout",
+          std::to_string(timeout_s),
+          "--out",
+          out.string()};
 }
 
 }  // namespace
 
 TEST(LaunchEnvironment, ReadsTorchrunsVariables) {
-  std::map<std::string, std::string> env{{"RANK", "3"},        {"WORLD_SIZE", "4"},          {"LOCAL_RANK", "1"},
-                                         {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "node7"}, {"MASTER_PORT", "29400"},
+  std::map<std::string, std::string> env{{"RANK", "3"},
+                                         {"WORLD_SIZE", "4"},
+                                         {"LOCAL_RANK", "1"},
+                                         {"LOCAL_WORLD_SIZE", "2"},
+                                         {"MASTER_ADDR", "node7"},
+                                         {"MASTER_PORT", "29400"},
                                          {"TORCHELASTIC_USE_AGENT_STORE", "True"}};
   auto get = [&](const char* k) -> const char* {
     auto it = env.find(k);
@@ -298,7 +341,8 @@ TEST(DataParallel, TwoRanksEqualOneProcessWithTheDoubledBatch) {
     EXPECT_LE(rel, i < 4 ? 1e-5 : 1e-2) << "step " << i + 1;
   }
   const double rms = relative_rms_difference(m0, single);
-  std::cerr << "weights after 6 UNet steps: relative RMS difference " << rms << ", largest per-tensor relative "
+  std::cerr << "weights after 6 UNet steps: relative RMS difference " << rms
+            << ", largest per-tensor relative "
             << "difference " << max_relative_difference(m0, single) << "\n";
   EXPECT_LE(rms, 3e-2);
 }
@@ -375,7 +419,8 @@ TEST(DataParallel, TorchrunRunsTheUsualCommandLineAfterDoubleDash) {
   auto args = tiny_train_args(tmp.path() / "parts", out, 60);
   args[std::find(args.begin(), args.end(), "--epochs") - args.begin() + 1] = "2";
   args.insert(args.end(), {"--log", log.string()});
-  std::vector<std::string> cmd{std::string(torchrun), "--no-python", "--standalone", "--nproc-per-node", "2", args[0], "--"};
+  std::vector<std::string> cmd{
+      std::string(torchrun), "--no-python", "--standalone", "--nproc-per-node", "2", args[0], "--"};
   cmd.insert(cmd.end(), args.begin() + 1, args.end());
   Child c = spawn(cmd, {{"OMP_NUM_THREADS", "1"}});
   const int rc = finish(c, 240);
@@ -387,7 +432,8 @@ TEST(DataParallel, TorchrunRunsTheUsualCommandLineAfterDoubleDash) {
   std::string line;
   int unet_lines = 0;
   while (std::getline(in, line))
-    if (nlohmann::json::parse(line).value("phase", "") == "unet" && !nlohmann::json::parse(line).contains("event"))
+    if (nlohmann::json::parse(line).value("phase", "") == "unet" &&
+        !nlohmann::json::parse(line).contains("event"))
       ++unet_lines;
   EXPECT_EQ(unet_lines, 4) << "rank 0 alone logs, one line per step";
   EXPECT_NE(c.text.find("decodiff-train: wrote"), std::string::npos) << c.text;
