@@ -502,9 +502,15 @@ void Run::train_unet_phase() {
         // The posterior noise comes from the objective's CPU generator: the default one is
         // also drawn from by the UNet's forward pass (its Dropout), in proportion to each
         // rank's rows, and would differ between the ranks after the first step.
+        // One process keeps its former stream (the default generator) unless asked for the
+        // ranks' one (tests comparing with several ranks).
         const auto post = posterior_of(moments, latent_channels);
-        auto noise = at::randn(post.mean.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(device_);
-        z = (post.mean + (0.5 * post.logvar).exp() * noise) * cfg_.vae.scaling_factor;
+        if (comm_->size() > 1 || o_.rank_random_stream) {
+          auto noise = at::randn(post.mean.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(device_);
+          z = (post.mean + (0.5 * post.logvar).exp() * noise) * cfg_.vae.scaling_factor;
+        } else {
+          z = post.sample() * cfg_.vae.scaling_factor;
+        }
       }
       auto ob = make_objective_batch(z, schedule, obj, rng, gen);
       double local_loss = 0;

@@ -61,6 +61,9 @@ struct TrainOptions {
   // --- several processes (torchrun: RANK, WORLD_SIZE, ... in the environment; docs/training.md) ---
   double dist_timeout_s = 300;     // rendezvous and every collective; a lost or hanging rank fails the others
   bool every_rank_writes = false;  // tests: rank r > 0 also writes its checkpoint, to <out>.rank<r>
+  // One process drawing the UNet phase's posterior noise as several ranks do (from the
+  // objective's generator) instead of its former stream: for comparisons with several ranks.
+  bool rank_random_stream = false;
 };
 
 struct TrainResult {

@@ -291,8 +291,9 @@ std::vector<double> step_losses(const std::string& log) {
 // The root mean square of the weight differences over that of the weights.
 double relative_rms_difference(const LoadedModel& a, const LoadedModel& b) {
   double diff = 0, norm = 0;
+  const auto pb = b.unet->named_parameters(true);
   for (const auto& p : a.unet->named_parameters(true)) {
-    const auto& q = b.unet->named_parameters(true)[p.key()];
+    const auto& q = pb[p.key()];
     diff += (p.value() - q).pow(2).sum().item<double>();
     norm += q.pow(2).sum().item<double>();
   }

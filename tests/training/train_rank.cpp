@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   o.checkpoint_every = 1000;
   o.dist_timeout_s = 60;
   o.every_rank_writes = true;
+  o.rank_random_stream = true;  // the one-process reference draws as the ranks do
   if (const char* log = std::getenv("TRAIN_RANK_LOG")) o.log_path = log;
   o.log_every = 1;
   try {
