@@ -173,6 +173,13 @@ Posterior encode(nn::AutoencoderKL& vae, const at::Tensor& x) {
   return posterior_of(vae->encode_moments(x), vae->config().latent_channels);
 }
 
+// Standard normal noise of `shape` from the default generator, laid out in `format`: the
+// generator fills memory in order, so the layout decides which numbers land where.
+// randn_like(mean) of the encoder's output draws exactly this (its layout is the output's).
+at::Tensor global_noise(at::IntArrayRef shape, const at::TensorOptions& options, at::MemoryFormat format) {
+  return at::empty(shape, options.memory_format(format)).normal_();
+}
+
 // The rows per rank of a global batch (Batch::global_size) cut into batch_size rows per rank.
 std::vector<int64_t> rows_per_rank(int64_t global, int batch_size, int ranks) {
   std::vector<int64_t> rows;
@@ -242,6 +249,7 @@ class Run {
   void compute_scaling_factor();
   void train_unet_phase();
   at::Tensor encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys);
+  at::MemoryFormat latent_memory_format();
   std::vector<at::Tensor> all_state();
 
   TrainOptions o_;
@@ -290,6 +298,14 @@ at::Tensor Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& k
     if (!rows[i].defined()) rows[i] = latent_cache_.at(keys[i]);
   }
   return at::stack(rows);
+}
+
+// The memory layout of the encoder's output (a rank with no rows of a batch draws the
+// others' noise in it): one image through the encoder, which has no dropout.
+at::MemoryFormat Run::latent_memory_format() {
+  at::NoGradGuard ng;
+  const auto x = at::zeros({1, 3, o_.crop, o_.crop}, at::TensorOptions().device(device_));
+  return posterior_of(vae_->encode_moments(x), vae_->config().latent_channels).mean.suggest_memory_format();
 }
 
 void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::AdamW* opt) {
@@ -356,22 +372,23 @@ void Run::train_vae_phase() {
       // The posterior noise of the whole global batch (the same draws on every rank, as one
       // process with the global batch), this rank's rows of it; the losses are this rank's
       // share of the global means, so the ranks' gradients add up to the global batch's.
-      // (The noise takes the memory layout of the encoder's output, as randn_like would: the
-      // random numbers follow the layout.)
+      // One process draws exactly as randn_like(mean) did before there were ranks.
       const int64_t ls = o_.crop / cfg_.vae_downsample_factor();
       const std::vector<int64_t> noise_shape{b.global_size, cfg_.vae.latent_channels, ls, ls};
-      const double pixels = static_cast<double>(b.global_size) * 3 * o_.crop * o_.crop;
+      const double share = static_cast<double>(x.size(0)) / static_cast<double>(b.global_size);
       opt.zero_grad();
       double local_loss = 0, local_rec = 0;
       if (x.size(0) == 0) {
-        at::randn(noise_shape, x.options());  // the same draws from the default generator as the others
+        global_noise(noise_shape, x.options(), latent_memory_format());  // the others' draws
       } else {
         auto post = encode(vae_, x);
-        auto noise = at::randn(noise_shape, x.options().memory_format(post.mean.suggest_memory_format()))
+        auto noise = global_noise(noise_shape, x.options(), post.mean.suggest_memory_format())
                          .narrow(0, b.offset, x.size(0));
         auto rec = vae_->decode(post.mean + (0.5 * post.logvar).exp() * noise);
-        auto rec_loss = (rec - x).abs().sum() / pixels;
-        auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() / pixels;
+        // One process: share is 1 and the pixels are x's, the former mean and KL term exactly.
+        auto rec_loss = (rec - x).abs().mean() * share;
+        auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() /
+                  (static_cast<double>(x.numel()) / share);
         auto loss = rec_loss + o_.kl_weight * kl;
         loss.backward();
         local_loss = loss.item<double>();
@@ -525,10 +542,10 @@ void Run::train_unet_phase() {
           at::autocast::set_autocast_enabled(at::kCUDA, false);
           at::autocast::clear_cache();
         }
-        // This rank's share of the global batch's mean squared error.
+        // This rank's share of the global batch's mean squared error (one process: the mean).
         auto target = ob.target.narrow(0, b.offset, local);
-        auto loss = (pred.to(at::kFloat) - target).pow(2).sum() /
-                    static_cast<double>(target.numel() / local * b.global_size);
+        auto loss = (pred.to(at::kFloat) - target).pow(2).mean() *
+                    (static_cast<double>(local) / static_cast<double>(b.global_size));
         (loss / accum).backward();
         local_loss = loss.item<double>();
       }
