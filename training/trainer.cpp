@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -249,7 +250,7 @@ class Run {
   void compute_scaling_factor();
   void train_unet_phase();
   at::Tensor encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys);
-  at::MemoryFormat latent_memory_format();
+  at::MemoryFormat latent_memory_format(int64_t rows);
   std::vector<at::Tensor> all_state();
 
   TrainOptions o_;
@@ -270,6 +271,7 @@ class Run {
   double elapsed_before_s_ = 0;                           // training.elapsed_before_s of a resumed model
   std::unordered_map<int64_t, at::Tensor> latent_cache_;  // key -> encoder moments [2L,h,w]
   int64_t latent_cache_bytes_ = 0;
+  std::map<int64_t, at::MemoryFormat> latent_formats_;  // rows -> layout of the encoder's output
 };
 
 // The frozen encoder is deterministic, so its moments for an (image, augmentation)
@@ -300,12 +302,18 @@ at::Tensor Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& k
   return at::stack(rows);
 }
 
-// The memory layout of the encoder's output (a rank with no rows of a batch draws the
-// others' noise in it): one image through the encoder, which has no dropout.
-at::MemoryFormat Run::latent_memory_format() {
+// The memory layout of the encoder's output for a batch of `rows` images, as one process
+// with the global batch sees it (several ranks draw the global batch's noise in it; the
+// layout depends on the batch size: one image comes out contiguous, several channels-last).
+// Found once per size with zero images through the encoder, which has no dropout.
+at::MemoryFormat Run::latent_memory_format(int64_t rows) {
+  auto it = latent_formats_.find(rows);
+  if (it != latent_formats_.end()) return it->second;
   at::NoGradGuard ng;
-  const auto x = at::zeros({1, 3, o_.crop, o_.crop}, at::TensorOptions().device(device_));
-  return posterior_of(vae_->encode_moments(x), vae_->config().latent_channels).mean.suggest_memory_format();
+  const auto x = at::zeros({rows, 3, o_.crop, o_.crop}, at::TensorOptions().device(device_));
+  const auto format = encode(vae_, x).mean.suggest_memory_format();
+  latent_formats_[rows] = format;
+  return format;
 }
 
 void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::AdamW* opt) {
@@ -379,11 +387,12 @@ void Run::train_vae_phase() {
       opt.zero_grad();
       double local_loss = 0, local_rec = 0;
       if (x.size(0) == 0) {
-        global_noise(noise_shape, x.options(), latent_memory_format());  // the others' draws
+        global_noise(noise_shape, x.options(), latent_memory_format(b.global_size));  // the others' draws
       } else {
         auto post = encode(vae_, x);
-        auto noise = global_noise(noise_shape, x.options(), post.mean.suggest_memory_format())
-                         .narrow(0, b.offset, x.size(0));
+        const auto format =
+            comm_->size() == 1 ? post.mean.suggest_memory_format() : latent_memory_format(b.global_size);
+        auto noise = global_noise(noise_shape, x.options(), format).narrow(0, b.offset, x.size(0));
         auto rec = vae_->decode(post.mean + (0.5 * post.logvar).exp() * noise);
         // One process: share is 1 and the pixels are x's, the former mean and KL term exactly.
         auto rec_loss = (rec - x).abs().mean() * share;
