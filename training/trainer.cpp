@@ -36,6 +36,7 @@
 #include "model_file.h"
 #include "objective.h"
 #include "schedule.h"
+#include "step_dump.h"
 #include "training_images.h"
 #include "vae_source.h"
 #include "video_frames.h"
@@ -129,6 +130,7 @@ ModelConfig make_config(const TrainOptions& o, const std::vector<std::string>& c
   if (o.num_heads > 0) c.unet.num_heads = o.num_heads;
   if (o.context_dim > 0) c.unet.context_dim = o.context_dim;
   if (o.num_res_blocks > 0) c.unet.num_res_blocks = o.num_res_blocks;
+  if (o.unet_dropout >= 0) c.unet.dropout = o.unet_dropout;
   if (!o.channel_mult.empty()) {
     c.unet.channel_mult = o.channel_mult;
     c.unet.attention_resolutions.clear();
@@ -370,6 +372,7 @@ void Run::train_vae_phase() {
   int64_t step = start_epoch * per_epoch;
   const auto t0 = Clock::now();
   int64_t images = 0;
+  bool dump_first_step = !o_.first_step_dump.empty();
   for (int64_t epoch = start_epoch; epoch < o_.vae_epochs; ++epoch) {
     double sum = 0, sum_rec = 0;
     int64_t n = 0;
@@ -404,7 +407,11 @@ void Run::train_vae_phase() {
         local_rec = rec_loss.item<double>();
       }
       sum_gradients(*comm_, vae_->parameters());
+      const bool dump = dump_first_step && comm_->is_main();
+      const auto used = dump ? gradients_of(vae_->parameters()) : std::vector<at::Tensor>();
       opt.step();
+      if (dump) write_step_dump(o_.first_step_dump + ".vae.pt", used, vae_->parameters());
+      dump_first_step = false;
       bool stop = false;
       const auto losses = sum_and_vote({local_loss, local_rec}, stop);
       ++step;
@@ -574,7 +581,10 @@ void Run::train_unet_phase() {
             o_.lr * budgeted_lr_factor(step, warmup, total,
                                        budget_fraction(elapsed_total_s(), unet_start_s, o_.max_minutes * 60));
         set_lr(opt, lr);
+        const bool dump = steps_this_run == 0 && !o_.first_step_dump.empty() && comm_->is_main();
+        const auto used = dump ? gradients_of(unet_->parameters()) : std::vector<at::Tensor>();
         opt.step();
+        if (dump) write_step_dump(o_.first_step_dump + ".unet.pt", used, unet_->parameters());
         opt.zero_grad();
         ++step;
         ++steps_this_run;

@@ -64,6 +64,10 @@ struct TrainOptions {
   // One process drawing the UNet phase's posterior noise as several ranks do (from the
   // objective's generator) instead of its former stream: for comparisons with several ranks.
   bool rank_random_stream = false;
+  // Tests: rank 0 writes the gradients of this run's first optimiser step of each phase (the
+  // ranks' average) and the weights after it to <path>.vae.pt and <path>.unet.pt (step_dump.h).
+  std::string first_step_dump;
+  double unet_dropout = -1;  // tests: the UNet's dropout (-1: the preset's)
 };
 
 struct TrainResult {

@@ -30,6 +30,7 @@
 #include "distributed.h"
 #include "launch_env.h"
 #include "model_file.h"
+#include "step_dump.h"
 #include "training_images.h"
 
 using namespace decodiff;
@@ -346,6 +347,72 @@ TEST(DataParallel, TwoRanksEqualOneProcessWithTheDoubledBatch) {
             << ", largest per-tensor relative "
             << "difference " << max_relative_difference(m0, single) << "\n";
   EXPECT_LE(rms, 3e-2);
+}
+
+// max|a - b| / scale of each pair of tensors, the largest, where scale is max|b| of the pair
+// but at least `floor` times the largest |b| of all of them (0: each tensor on its own; a
+// tensor that is zero in b must then be zero in a).
+double worst_relative_difference(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b,
+                                 double floor = 0) {
+  EXPECT_EQ(a.size(), b.size());
+  double largest = 0;
+  for (const auto& t : b) largest = std::max(largest, t.abs().max().item<double>());
+  double worst = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    const double scale = std::max({b[i].abs().max().item<double>(), floor * largest, 1e-12});
+    worst = std::max(worst, (a[i] - b[i]).abs().max().item<double>() / scale);
+  }
+  return worst;
+}
+
+// The claim of data parallelism at the step itself: from the same weights and on the same
+// rows, the gradient that 2 ranks x 4 rows average is the gradient of one process with the 8
+// rows, and so are the weights after that first optimiser step. The UNet (dropout off here:
+// each rank draws the masks of its own rows, docs/training.md): every tensor within 1e-5 of
+// its largest element. The VAE has tensors whose gradient is zero but for rounding (biases
+// under a GroupNorm that has one or two channels per group, ~1e-9) and an L1 loss; its
+// gradients are held to 1e-4 of max(the tensor's largest, 1e-3 of the network's largest), and
+// its weights after AdamW's first step (lr * g / (|g| + 1e-8): a rounding-level gradient moves
+// its weight by up to lr) to 1e-3 of each tensor's largest.
+TEST(DataParallel, AveragedGradientIsTheDoubledBatchsGradient) {
+  decodiff::testing::TempDir tmp("dist-grad");
+  write_images(tmp.path() / "parts", 10);
+  const int port = free_port();
+  const std::string data = (tmp.path() / "parts").string();
+  const std::string two = (tmp.path() / "two").string(), one = (tmp.path() / "one").string();
+  std::vector<Child> ranks;
+  for (int r = 0; r < 2; ++r) {
+    auto env = rank_env(r, 2, port);
+    env["TRAIN_RANK_DUMP"] = two;
+    env["TRAIN_RANK_DROPOUT"] = "0";
+    ranks.push_back(spawn({rank_binary(), data, two + ".safetensors", "4", "1"}, env));
+  }
+  Child alone = spawn({rank_binary(), data, one + ".safetensors", "8", "1"},
+                      {{"TRAIN_RANK_DUMP", one}, {"TRAIN_RANK_DROPOUT", "0"}});
+  for (auto* c : {&ranks[0], &ranks[1], &alone}) {
+    const int rc = finish(*c, 240);
+    ASSERT_EQ(rc, 0) << c->text;
+  }
+  struct Bound {
+    std::string phase;
+    double floor, gradient, weight;
+  };
+  for (const auto& bound : {Bound{"unet", 0.0, 1e-5, 1e-5}, Bound{"vae", 1e-3, 1e-4, 1e-3}}) {
+    const auto a = train::read_step_dump(two + "." + bound.phase + ".pt");
+    const auto b = train::read_step_dump(one + "." + bound.phase + ".pt");
+    ASSERT_EQ(a.gradients.size(), b.gradients.size());
+    ASSERT_FALSE(b.gradients.empty());
+    // not a vacuous comparison: the step has gradients (one rank's alone would be half of them)
+    double norm = 0;
+    for (const auto& g : b.gradients) norm += g.abs().sum().item<double>();
+    ASSERT_GT(norm, 0.0) << bound.phase << ": no gradient at all";
+    const double grad = worst_relative_difference(a.gradients, b.gradients, bound.floor);
+    const double weight = worst_relative_difference(a.weights, b.weights);
+    std::cerr << bound.phase << ": first step, largest relative difference of the averaged gradient " << grad
+              << ", of the weights after the step " << weight << "\n";
+    EXPECT_LE(grad, bound.gradient) << bound.phase;
+    EXPECT_LE(weight, bound.weight) << bound.phase;
+  }
 }
 
 // A rank killed during training: the other exits non-zero within the timeout, with one line.

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   o.every_rank_writes = true;
   o.rank_random_stream = true;  // the one-process reference draws as the ranks do
   if (const char* log = std::getenv("TRAIN_RANK_LOG")) o.log_path = log;
+  if (const char* dump = std::getenv("TRAIN_RANK_DUMP")) o.first_step_dump = dump;
+  if (const char* dropout = std::getenv("TRAIN_RANK_DROPOUT")) o.unet_dropout = std::atof(dropout);
   o.log_every = 1;
   try {
     auto r = decodiff::train::train_model(o);
