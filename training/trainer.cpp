@@ -789,7 +789,10 @@ TrainResult Run::go() {
   vae_->to(device_);
   // Every rank starts from rank 0's weights (as DDP does).
   comm_->broadcast_from_main(all_state());
-  if (comm_->size() > 1) cfg_.training["world_size"] = comm_->size();
+  if (comm_->size() > 1)
+    cfg_.training["world_size"] = comm_->size();
+  else
+    cfg_.training.erase("world_size");  // a run of several ranks resumed by one process
 
   const std::string phase = state_.value("phase", std::string("unet"));
   if (o_.train_vae && phase == "vae") {

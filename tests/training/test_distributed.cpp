@@ -328,11 +328,12 @@ TEST(DataParallel, TwoRanksEqualOneProcessWithTheDoubledBatch) {
   EXPECT_EQ(m0.config.training["world_size"], 2);
   EXPECT_EQ(max_relative_difference(m0, m1), 0.0) << "the ranks' weights differ";
   // The same objective on the same data: the losses of the 2 VAE steps and of the first 2 UNet
-  // steps (each one a function of all the updates before it) agree to 1e-5. Later, Adam's
-  // per-element normalisation turns the rounding differences of the summed gradient (4 + 4
-  // rows against 8) into full-size steps for the elements whose gradient is near zero, and
-  // the runs drift apart slowly (docs/training.md): the later losses within 1e-2, the
-  // weights within 3e-2 (root mean square).
+  // steps (each one a function of all the updates before it) agree to 1e-5. Later the runs
+  // drift apart (docs/training.md): each rank draws the UNet's dropout masks for its own rows
+  // (the first UNet step does not see them: the residual blocks' output convolutions start
+  // at zero), and AdamW's per-element normalisation turns differences of near-zero gradient
+  // elements into full-size steps: the later losses within 1e-2, the weights within 3e-2
+  // (root mean square). AveragedGradientIsTheDoubledBatchsGradient checks the step itself.
   const auto l2 = step_losses(two + ".jsonl"), l1 = step_losses(one + ".jsonl");
   ASSERT_EQ(l2.size(), 8u);
   ASSERT_EQ(l1.size(), 8u);
@@ -413,6 +414,47 @@ TEST(DataParallel, AveragedGradientIsTheDoubledBatchsGradient) {
     EXPECT_LE(grad, bound.gradient) << bound.phase;
     EXPECT_LE(weight, bound.weight) << bound.phase;
   }
+}
+
+// --resume with another world size: 2 ranks of batch 4 train 2 epochs (2 steps each: global
+// batches of 8 and 2), one process of batch 8 continues to 4 epochs from their checkpoint,
+// and 2 ranks continue that to 5 epochs. The step counter, the epochs and the optimiser state
+// carry over; the model records the world size of the run that wrote it.
+TEST(DataParallel, ResumeWithAnotherWorldSize) {
+  decodiff::testing::TempDir tmp("dist-resume");
+  write_images(tmp.path() / "parts", 10);
+  const std::string data = (tmp.path() / "parts").string();
+  const std::string out = (tmp.path() / "m.safetensors").string();
+  auto run_ranks = [&](const std::string& epochs, const std::string& resume) {
+    const int port = free_port();
+    std::vector<Child> ranks;
+    for (int r = 0; r < 2; ++r) {
+      auto env = rank_env(r, 2, port);
+      if (!resume.empty()) env["TRAIN_RANK_RESUME"] = resume;
+      ranks.push_back(spawn({rank_binary(), data, out, "4", epochs}, env));
+    }
+    for (auto& c : ranks) ASSERT_EQ(finish(c, 240), 0) << c.text;
+  };
+  run_ranks("2", "");
+  const auto two = load_model_file(out);
+  EXPECT_EQ(two.config.training["state"]["steps_done"], 4);
+  EXPECT_EQ(two.config.training["world_size"], 2);
+
+  Child alone = spawn({rank_binary(), data, out, "8", "4"}, {{"TRAIN_RANK_RESUME", out}});
+  ASSERT_EQ(finish(alone, 240), 0) << alone.text;
+  const auto one = load_model_file(out);
+  EXPECT_EQ(one.config.training["state"]["epochs_done"], 4);
+  EXPECT_EQ(one.config.training["state"]["steps_done"], 8);
+  EXPECT_FALSE(one.config.training.contains("world_size"));
+  EXPECT_GT(relative_rms_difference(one, two), 1e-4) << "the resumed process did not train";
+
+  run_ranks("5", out);
+  const auto again = load_model_file(out);
+  EXPECT_EQ(again.config.training["state"]["epochs_done"], 5);
+  EXPECT_EQ(again.config.training["state"]["steps_done"], 10);
+  EXPECT_EQ(again.config.training["world_size"], 2);
+  EXPECT_EQ(max_relative_difference(again, load_model_file(out + ".rank1")), 0.0)
+      << "the ranks' weights differ";
 }
 
 // A rank killed during training: the other exits non-zero within the timeout, with one line.

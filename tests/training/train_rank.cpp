@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   o.rank_random_stream = true;  // the one-process reference draws as the ranks do
   if (const char* log = std::getenv("TRAIN_RANK_LOG")) o.log_path = log;
   if (const char* dump = std::getenv("TRAIN_RANK_DUMP")) o.first_step_dump = dump;
+  if (const char* resume = std::getenv("TRAIN_RANK_RESUME")) o.resume = resume;
   if (const char* dropout = std::getenv("TRAIN_RANK_DROPOUT")) o.unet_dropout = std::atof(dropout);
   o.log_every = 1;
   try {
