@@ -279,7 +279,11 @@ std::vector<InspectResult> Engine::inspect(const std::vector<InspectRequest>& re
                                            const InspectOptions& options) {
   std::vector<InspectResult> results;
   if (requests.empty()) return results;
-  std::lock_guard<std::mutex> lock(mutex_);
+  // On a CPU nothing here is shared between calls (no graphs, no staging
+  // buffers): calls may run side by side, one per core (docs/element.md,
+  // "Several cameras on one engine"). A GPU sees one call at a time.
+  std::unique_lock<std::mutex> lock(mutex_, std::defer_lock);
+  if (!device_.is_cpu()) lock.lock();
   c10::InferenceMode guard;
   auto input = preprocess(requests);
   std::vector<int64_t> ids;

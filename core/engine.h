@@ -1,9 +1,12 @@
 // The DeCo-Diff inference engine: one loaded model on one device.
 //
 // Thread-safety: an Engine may be shared by any number of threads (and of
-// GStreamer elements, see model-instance-id). inspect() and run() serialise
-// on an internal mutex, so concurrent callers are safe and each call sees the
-// device alone; config(), device() and resolve_class() are const and lock-free.
+// GStreamer elements, see model-instance-id). run(), and inspect() on a GPU,
+// serialise on an internal mutex, so concurrent callers are safe and each call
+// sees the device alone; inspect() on a CPU shares no state between calls and
+// runs concurrent calls side by side (each on its own cores, with one
+// intra-op thread each as the shared elements' batches run them); config(),
+// device() and resolve_class() are const and lock-free.
 #pragma once
 
 #include <ATen/ATen.h>

@@ -25,6 +25,7 @@ struct StartSettings {
   std::string model_instance_id;
   GstDecodiffMode mode = GST_DECODIFF_MODE_SYNC;
   guint batch_size = 1;
+  guint max_batch_wait_ms = 0;  // shared engine: how long a frame may wait for a full batch
 };
 
 // May change at any time; read again for every frame.

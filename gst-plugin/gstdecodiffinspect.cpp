@@ -74,6 +74,7 @@ struct _GstDecodiffInspect {
   GstDecodiffMode mode;
   guint interval;
   guint batch_size;
+  guint max_batch_wait;
   GstDecodiffMessage message;
   gchar* results_location;
   gchar* roi;
@@ -108,6 +109,7 @@ enum {
   PROP_ROI_TYPES,
   PROP_CLASS_MAP,
   PROP_REGIONS_SKIPPED,
+  PROP_MAX_BATCH_WAIT,
 };
 
 #define DEFAULT_DEVICE "auto"
@@ -119,6 +121,7 @@ enum {
 #define DEFAULT_MODE GST_DECODIFF_MODE_SYNC
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_BATCH_SIZE 1
+#define DEFAULT_MAX_BATCH_WAIT 0
 #define DEFAULT_MESSAGE GST_DECODIFF_MESSAGE_ANOMALIES
 #define DEFAULT_MAX_CONSECUTIVE_ERRORS 5
 
@@ -162,6 +165,7 @@ static StartSettings take_start_settings(GstDecodiffInspect* self) {
   s.class_map = text_or(self->class_map, "");
   s.mode = self->mode;
   s.batch_size = self->batch_size;
+  s.max_batch_wait_ms = self->max_batch_wait;
   self->started = TRUE;
   GST_OBJECT_UNLOCK(self);
   return s;
@@ -471,6 +475,9 @@ static void gst_decodiff_inspect_set_property(GObject* object, guint prop_id, co
         case PROP_BATCH_SIZE:
           self->batch_size = g_value_get_uint(value);
           break;
+        case PROP_MAX_BATCH_WAIT:
+          self->max_batch_wait = g_value_get_uint(value);
+          break;
         case PROP_MESSAGE:
           self->message = static_cast<GstDecodiffMessage>(g_value_get_enum(value));
           break;
@@ -533,6 +540,9 @@ static void gst_decodiff_inspect_get_property(GObject* object, guint prop_id, GV
       break;
     case PROP_BATCH_SIZE:
       g_value_set_uint(value, self->batch_size);
+      break;
+    case PROP_MAX_BATCH_WAIT:
+      g_value_set_uint(value, self->max_batch_wait);
       break;
     case PROP_MESSAGE:
       g_value_set_enum(value, self->message);
@@ -720,6 +730,13 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
    * sync mode: due frames per engine call. Adds (batch-size - 1) x interval
    * frames of latency; a partial batch is inspected at EOS and before any
    * serialized event.
+   *
+   * With #GstDecodiffInspect:model-instance-id set, the frames of every
+   * element of the id are batched together: an engine call takes up to
+   * batch-size frames from all of them (see
+   * #GstDecodiffInspect:max-batch-wait), and each element has at most
+   * batch-size frames in flight (in sync mode). The first element of the id
+   * sets the shared batch-size.
    */
   g_object_class_install_property(
       gobject_class, PROP_BATCH_SIZE,
@@ -728,6 +745,24 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
           "sync mode: frames inspected per engine call (adds (batch-size - 1) x interval frames "
           "of latency; a partial batch is flushed at EOS and before events)",
           1, 256, DEFAULT_BATCH_SIZE, ready));
+  /**
+   * GstDecodiffInspect:max-batch-wait:
+   *
+   * With #GstDecodiffInspect:model-instance-id set: how long, in
+   * milliseconds, the oldest waiting frame may wait for the shared engine's
+   * batch to fill to #GstDecodiffInspect:batch-size before the batch runs
+   * with the frames there are. 0: a free engine worker never waits, it takes
+   * whatever frames are waiting. A stream that ends or flushes does not wait.
+   * The first element of the id sets it for all. No effect without
+   * model-instance-id.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_BATCH_WAIT,
+      g_param_spec_uint(
+          "max-batch-wait", "Max batch wait",
+          "Shared engine (model-instance-id): milliseconds the oldest frame may wait for a full "
+          "batch of batch-size frames from all elements of the id; 0 = never wait",
+          0, 60000, DEFAULT_MAX_BATCH_WAIT, ready));
   /**
    * GstDecodiffInspect:message:
    *
@@ -792,7 +827,9 @@ static void gst_decodiff_inspect_class_init(GstDecodiffInspectClass* klass) {
    * GstDecodiffInspect:model-instance-id:
    *
    * Elements with the same id in one process share one loaded engine (same
-   * model file and device required). Unset: a private engine.
+   * model file and device required), and their frames go through it in
+   * batches across the elements (#GstDecodiffInspect:batch-size,
+   * #GstDecodiffInspect:max-batch-wait). Unset: a private engine.
    */
   g_object_class_install_property(
       gobject_class, PROP_MODEL_INSTANCE_ID,
@@ -879,6 +916,7 @@ static void gst_decodiff_inspect_init(GstDecodiffInspect* self) {
   self->mode = DEFAULT_MODE;
   self->interval = DEFAULT_INTERVAL;
   self->batch_size = DEFAULT_BATCH_SIZE;
+  self->max_batch_wait = DEFAULT_MAX_BATCH_WAIT;
   self->message = DEFAULT_MESSAGE;
   self->results_location = NULL;
   self->roi = NULL;

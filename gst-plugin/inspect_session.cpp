@@ -14,6 +14,7 @@
 #include "overlay.h"
 #include "property_parsing.h"
 #include "result_publishing.h"
+#include "shared_batches.h"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_decodiff_inspect_debug);
 #define GST_CAT_DEFAULT gst_decodiff_inspect_debug
@@ -149,8 +150,35 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
   callbacks.on_error = [element](const std::string& message) {
     GST_ELEMENT_ERROR(element, STREAM, FAILED, ("inspection failed: %s", message.c_str()), (NULL));
   };
-  session->scheduler_ = std::make_unique<InspectionScheduler>(
-      live ? SchedulingMode::kLive : SchedulingMode::kSync, settings.batch_size, std::move(callbacks));
+  SharedEngine shared;
+  if (!settings.model_instance_id.empty()) {
+    // One engine, many cameras: this element's frames are batched with those
+    // of the other elements of the id (docs/element.md, "Several cameras on one engine").
+    BatchOptions wanted;
+    wanted.batch_size = settings.batch_size;
+    wanted.max_wait = std::chrono::milliseconds(settings.max_batch_wait_ms);
+    wanted.workers = inspector->parallel_calls();
+    bool created = false;
+    shared.batches = shared_batches(settings.model_instance_id, wanted, &created);
+    shared.steps = settings.steps;
+    const BatchOptions& used = shared.batches->options();
+    GST_INFO_OBJECT(self,
+                    "%s the batches of model-instance-id %s: batch-size %u, max-batch-wait %u ms, %u workers",
+                    created ? "made" : "joined", settings.model_instance_id.c_str(), used.batch_size,
+                    static_cast<unsigned>(used.max_wait.count()), used.workers);
+    if (!created && (used.batch_size != wanted.batch_size || used.max_wait != wanted.max_wait))
+      GST_WARNING_OBJECT(self,
+                         "batch-size %u / max-batch-wait %u ms differ from the shared engine's %u / %u ms, "
+                         "which apply to its batches",
+                         wanted.batch_size, settings.max_batch_wait_ms, used.batch_size,
+                         static_cast<unsigned>(used.max_wait.count()));
+    callbacks.received = [s](FrameInspections& inspections, const FrameTicket& frame) {
+      s->received(inspections, frame);
+    };
+  }
+  session->scheduler_ =
+      std::make_unique<InspectionScheduler>(live ? SchedulingMode::kLive : SchedulingMode::kSync,
+                                            settings.batch_size, std::move(callbacks), std::move(shared));
   return session;
 }
 
@@ -440,6 +468,14 @@ std::vector<FrameInspections> InspectSession::inspect(const std::vector<FrameTic
     first = end;
   }
   return out;
+}
+
+/* A frame's inspections back from the shared engine's batch (any thread):
+ * the test hook, and the latency (the wait for the batch included). */
+void InspectSession::received(FrameInspections& inspections, const FrameTicket& frame) {
+  if (!inspections.empty() && latency_.record(inspections.front().latency_ms))
+    gst_element_post_message(element_, gst_message_new_latency(GST_OBJECT(element_)));
+  for (Inspection& i : inspections) run_inspection_hook(i, frame.number);
 }
 
 /* The element's verdict on one inspected frame (any thread). */

@@ -75,6 +75,7 @@ class InspectSession {
  private:
   InspectSession(GstElement* element, const StartSettings& settings, RuntimeSettingsSource runtime);
   std::vector<FrameInspections> inspect(const std::vector<FrameTicket>& frames);
+  void received(FrameInspections& inspections, const FrameTicket& frame);
   std::shared_ptr<const Result> decide(FrameInspections&& inspections, const FrameTicket& frame);
   bool publish(const Result& result);
   bool account(const Result& result);

@@ -7,13 +7,42 @@
 
 namespace decodiff::gst {
 
+namespace {
+
+// A copy of a frame's pixels, packed (rows without padding), and its view.
+ImageView copy_pixels(const ImageView& in, std::vector<uint8_t>& into) {
+  ImageView out = in;
+  const int64_t row = int64_t{in.width} * in.pixel_stride;
+  into.resize(static_cast<size_t>(row) * in.height);
+  for (int y = 0; y < in.height; ++y)
+    std::memcpy(into.data() + y * row, in.data + y * in.row_stride, static_cast<size_t>(row));
+  out.row_stride = row;
+  out.data = into.data();
+  return out;
+}
+
+}  // namespace
+
+// A due frame's outcome from the shared engine (guarded by mutex_).
+struct InspectionScheduler::Slot {
+  bool done = false;
+  BatchOutcome outcome;
+};
+
 InspectionScheduler::InspectionScheduler(SchedulingMode mode, unsigned batch_size,
-                                         SchedulerCallbacks callbacks)
-    : mode_(mode), batch_size_(std::max(1u, batch_size)), callbacks_(std::move(callbacks)) {
-  if (mode_ == SchedulingMode::kLive) worker_ = std::thread(&InspectionScheduler::live_worker, this);
+                                         SchedulerCallbacks callbacks, SharedEngine shared)
+    : mode_(mode),
+      batch_size_(std::max(1u, batch_size)),
+      callbacks_(std::move(callbacks)),
+      shared_(std::move(shared)) {
+  if (shared_.batches)
+    stream_ = shared_.batches->join();
+  else if (mode_ == SchedulingMode::kLive)
+    worker_ = std::thread(&InspectionScheduler::live_worker, this);
 }
 
 InspectionScheduler::~InspectionScheduler() {
+  if (shared_.batches) shared_.batches->cancel(stream_);  // no callback of ours runs after this
   if (!worker_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -46,6 +75,8 @@ bool InspectionScheduler::wants_pixels(bool due) const {
 }
 
 bool InspectionScheduler::submit(const FrameTicket& frame, std::chrono::nanoseconds wait) {
+  if (shared())
+    return mode_ == SchedulingMode::kSync ? submit_shared_sync(frame) : submit_shared_live(frame, wait);
   if (mode_ == SchedulingMode::kSync) {
     if (failed()) return false;
     pending_.push_back(frame);
@@ -62,11 +93,7 @@ bool InspectionScheduler::submit(const FrameTicket& frame, std::chrono::nanoseco
   if (frame.due && !busy_ && !job_ && frame.pixels.data) {
     const ImageView& in = frame.pixels;
     Job job{frame, {}};
-    const int64_t row = int64_t{in.width} * in.pixel_stride;
-    job.pixels.resize(static_cast<size_t>(row) * in.height);
-    for (int y = 0; y < in.height; ++y)
-      std::memcpy(job.pixels.data() + y * row, in.data + y * in.row_stride, static_cast<size_t>(row));
-    job.frame.pixels.row_stride = row;
+    job.frame.pixels = copy_pixels(in, job.pixels);
     job.frame.pixels.data = nullptr;  // set by the worker, once the job has its final place
     job_ = std::move(job);
     submitted = true;
@@ -84,7 +111,12 @@ bool InspectionScheduler::submit(const FrameTicket& frame, std::chrono::nanoseco
 
 bool InspectionScheduler::flush() {
   if (failed()) return false;
+  if (shared()) shared_.batches->expedite(stream_);  // live: this stream's frame need not wait for a batch
   if (mode_ == SchedulingMode::kLive || pending_.empty()) return true;
+  if (shared()) {
+    shared_.batches->expedite(stream_);
+    return decide_returned(true);
+  }
   return inspect_pending();
 }
 
@@ -125,6 +157,7 @@ bool InspectionScheduler::inspect_pending() {
 }
 
 std::optional<Decision> InspectionScheduler::pop() {
+  if (shared() && mode_ == SchedulingMode::kSync && !failed()) decide_returned(false);
   if (decided_.empty()) return std::nullopt;
   Decision d = std::move(decided_.front());
   decided_.pop_front();
@@ -132,8 +165,138 @@ std::optional<Decision> InspectionScheduler::pop() {
 }
 
 void InspectionScheduler::discard() {
+  if (shared()) {
+    shared_.batches->cancel(stream_);  // frames still waiting are dropped: they will never come back
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_ = false;
+  }
   pending_.clear();
+  slots_.clear();
   decided_.clear();
+}
+
+bool InspectionScheduler::submit_shared_sync(const FrameTicket& frame) {
+  if (failed()) return false;
+  std::shared_ptr<Slot> slot;
+  if (frame.due) {
+    slot = std::make_shared<Slot>();
+    BatchJob job;
+    job.frame = frame;
+    job.steps = shared_.steps;
+    job.done = [this, slot](BatchOutcome&& outcome) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        slot->outcome = std::move(outcome);
+        slot->done = true;
+      }
+      cond_.notify_all();
+    };
+    shared_.batches->submit(stream_, std::move(job));
+  }
+  pending_.push_back(frame);
+  slots_.push_back(std::move(slot));
+  if (!decide_returned(false)) return false;
+  // At most batch_size due frames in flight: wait for the oldest's result.
+  for (;;) {
+    const auto in_flight =
+        std::count_if(slots_.begin(), slots_.end(), [](const auto& s) { return s != nullptr; });
+    if (static_cast<unsigned>(in_flight) < batch_size_) return true;
+    const auto oldest =
+        *std::find_if(slots_.begin(), slots_.end(), [](const auto& s) { return s != nullptr; });
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cond_.wait(lock, [&oldest] { return oldest->done; });
+    }
+    if (!decide_returned(false)) return false;
+  }
+}
+
+bool InspectionScheduler::decide_returned(bool wait_for_all) {
+  if (wait_for_all) shared_.batches->expedite(stream_);
+  while (!pending_.empty()) {
+    const FrameTicket& frame = pending_.front();
+    if (const std::shared_ptr<Slot> slot = slots_.front()) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (!slot->done && !wait_for_all) return true;
+        cond_.wait(lock, [&slot] { return slot->done; });
+      }
+      BatchOutcome& outcome = slot->outcome;
+      if (!outcome.error.empty()) {
+        set_failed();
+        callbacks_.on_error(outcome.error);
+        return false;
+      }
+      if (callbacks_.received) callbacks_.received(outcome.inspections, frame);
+      std::shared_ptr<const Result> result = callbacks_.decide(std::move(outcome.inspections), frame);
+      if (!callbacks_.publish(*result)) {
+        set_failed();
+        return false;
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      latest_ = result;
+    }
+    decided_.push_back(Decision{frame.number, latest()});
+    pending_.pop_front();
+    slots_.pop_front();
+  }
+  return true;
+}
+
+bool InspectionScheduler::submit_shared_live(const FrameTicket& frame, std::chrono::nanoseconds wait) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (failed_) return false;
+  bool submitted = false;
+  if (frame.due && !busy_ && frame.pixels.data) {
+    auto pixels = std::make_shared<std::vector<uint8_t>>();
+    BatchJob job;
+    job.frame = frame;
+    job.frame.pixels = copy_pixels(frame.pixels, *pixels);  // the buffer moves on at once
+    job.steps = shared_.steps;
+    job.done = [this, pixels, ticket = job.frame](BatchOutcome&& outcome) {
+      finish_live(ticket, std::move(outcome));
+    };
+    busy_ = submitted = true;
+    lock.unlock();
+    shared_.batches->submit(stream_, std::move(job));
+    lock.lock();
+  }
+  if (submitted && wait.count() > 0) {
+    cond_.wait_for(lock, wait,
+                   [this, &frame] { return failed_ || (latest_ && latest_->frame_number == frame.number); });
+  }
+  decided_.push_back(Decision{frame.number, latest_});
+  return true;
+}
+
+// A live frame's outcome, on a worker of the shared engine: as live_worker().
+void InspectionScheduler::finish_live(const FrameTicket& frame, BatchOutcome&& outcome) {
+  std::shared_ptr<const Result> result;
+  std::string error = outcome.error;
+  if (error.empty()) {
+    try {
+      if (callbacks_.received) callbacks_.received(outcome.inspections, frame);
+      result = callbacks_.decide(std::move(outcome.inspections), frame);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  }
+  bool published = false;
+  if (result) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      latest_ = result;
+    }
+    published = callbacks_.publish(*result);
+  } else {
+    callbacks_.on_error(error);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_ = false;
+    if (!published) failed_ = true;
+  }
+  cond_.notify_all();
 }
 
 void InspectionScheduler::live_worker() {

@@ -8,6 +8,14 @@
 //   slow engine never holds the stream back; frames leave at once with the
 //   most recent result (possibly an earlier frame's: stale).
 //
+// With a shared engine (several elements, one model-instance-id) the frames
+// go through a BatchScheduler instead, batched with the other streams' frames:
+// sync: up to `batch_size` due frames are in flight; submit() waits while that
+//   many have no result yet, so a frame leaves as soon as its result is back
+//   (pop()), still every frame in order; flush() waits for all of them.
+// live: the idle stream's copy goes to the shared engine; its result becomes
+//   this stream's latest when it arrives (on a worker of the BatchScheduler).
+//
 // Frames leave in the order they came (pop()). The engine is reached only
 // through the callbacks, which is also how tests slow it down or break it.
 #pragma once
@@ -24,21 +32,11 @@
 #include <thread>
 #include <vector>
 
-#include "image_view.h"
-#include "inspection_plan.h"
+#include "batch_scheduler.h"
+#include "frame_ticket.h"
 #include "result.h"
 
 namespace decodiff::gst {
-
-// One frame offered to the scheduler. `pixels` must stay valid until the
-// frame's decision has been popped.
-struct FrameTicket {
-  uint64_t number = 0;
-  uint64_t pts = Result::kNoPts;
-  bool due = true;  // to be inspected (else it carries the latest result)
-  ImageView pixels;
-  std::shared_ptr<const InspectionPlan> plan;  // what to inspect (the caller's; passed through)
-};
 
 // A frame on its way out, with the result it carries (null: nothing was
 // inspected yet, in live mode; the result of another frame when stale).
@@ -46,9 +44,6 @@ struct Decision {
   uint64_t number = 0;
   std::shared_ptr<const Result> result;
 };
-
-// What the engine found on one frame: an inspection per inspected region.
-using FrameInspections = std::vector<Inspection>;
 
 struct SchedulerCallbacks {
   // One engine call for these frames (all their regions), their inspections
@@ -64,6 +59,15 @@ struct SchedulerCallbacks {
   std::function<bool(const Result& result)> publish;
   // An inspection threw: report it (the stream stops).
   std::function<void(const std::string& message)> on_error;
+  // Shared engine only (optional): a frame's inspections as they come back
+  // from a batch, before they are decided (test hooks, latency accounting).
+  std::function<void(FrameInspections& inspections, const FrameTicket& frame)> received;
+};
+
+// An engine shared with other streams: the batches and this stream's steps.
+struct SharedEngine {
+  std::shared_ptr<BatchScheduler> batches;
+  int steps = 0;
 };
 
 enum class SchedulingMode { kSync, kLive };
@@ -71,8 +75,10 @@ enum class SchedulingMode { kSync, kLive };
 class InspectionScheduler {
  public:
   // Starts the live worker in live mode. batch_size >= 1 (sync mode only).
-  InspectionScheduler(SchedulingMode mode, unsigned batch_size, SchedulerCallbacks callbacks);
-  ~InspectionScheduler();  // stops the worker (after its current inspection)
+  // With `shared.batches` set, frames go through that shared engine (see above).
+  InspectionScheduler(SchedulingMode mode, unsigned batch_size, SchedulerCallbacks callbacks,
+                      SharedEngine shared = {});
+  ~InspectionScheduler();  // stops the worker (after its current inspection); leaves the shared engine
   InspectionScheduler(const InspectionScheduler&) = delete;
   InspectionScheduler& operator=(const InspectionScheduler&) = delete;
 
@@ -91,6 +97,7 @@ class InspectionScheduler {
   bool flush();
   // The next frame whose result is decided, in arrival order.
   std::optional<Decision> pop();
+  bool shared() const { return shared_.batches != nullptr; }
   // Forgets every held frame (a flushing seek); the live worker finishes its
   // current inspection, which still becomes the latest result.
   void discard();
@@ -102,14 +109,24 @@ class InspectionScheduler {
   bool inspect_pending();
   void live_worker();
   void set_failed();
+  // shared engine
+  struct Slot;  // one due frame's outcome, filled by a batch worker
+  bool submit_shared_sync(const FrameTicket& frame);
+  bool submit_shared_live(const FrameTicket& frame, std::chrono::nanoseconds wait);
+  bool decide_returned(bool wait_for_all);  // sync: decides the frames whose results are back, in order
+  void finish_live(const FrameTicket& frame, BatchOutcome&& outcome);
 
   const SchedulingMode mode_;
   const unsigned batch_size_;
   const SchedulerCallbacks callbacks_;
 
+  const SharedEngine shared_;
+  uint64_t stream_ = 0;  // this stream's id in shared_.batches
+
   // Touched by the calling (streaming) thread only.
-  std::deque<FrameTicket> pending_;  // sync: waiting for their batch
-  std::deque<Decision> decided_;     // waiting for pop()
+  std::deque<FrameTicket> pending_;          // sync: waiting for their batch
+  std::deque<std::shared_ptr<Slot>> slots_;  // sync, shared: one per pending_ frame (null when not due)
+  std::deque<Decision> decided_;             // waiting for pop()
 
   mutable std::mutex mutex_;  // guards what follows
   std::condition_variable cond_;
@@ -121,7 +138,7 @@ class InspectionScheduler {
     std::vector<uint8_t> pixels;  // the frame's own copy: the buffer moves on at once
   };
   std::optional<Job> job_;
-  bool busy_ = false;
+  bool busy_ = false;  // the worker (or, shared, the engine) has this stream's frame
   bool quit_ = false;
   std::thread worker_;
 };

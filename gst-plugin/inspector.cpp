@@ -1,11 +1,13 @@
 #include "inspector.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "engine.h"
 #include "schedule.h"
@@ -90,6 +92,12 @@ void Inspector::check_steps(int steps) const {
 }
 
 std::string Inspector::device_name() const { return engine_->device().str(); }
+
+unsigned Inspector::parallel_calls() const {
+  if (!engine_->device().is_cpu()) return 1;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::max(1u, cores / static_cast<unsigned>(std::max(1, at::get_num_threads())));
+}
 
 std::vector<std::string> Inspector::load_warnings() const { return engine_->load_warnings(); }
 

@@ -50,6 +50,9 @@ class Inspector {
   std::optional<double> calibrated_threshold(int class_id) const;
   void check_steps(int steps) const;  // throws std::invalid_argument naming the legal values
   std::string device_name() const;
+  // How many engine calls pay to run side by side: on a CPU, the cores over
+  // LibTorch's threads per call; on a GPU, one.
+  unsigned parallel_calls() const;
   // What loading the model found worth a warning (e.g. no fingerprint to check it by).
   std::vector<std::string> load_warnings() const;
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo proper (scripts/demo.sh builds build/ and calls this): replays a
 # synthetic conveyor-inspection video through decodiffinspect with the default
-# model, writes out/annotated.mp4 and out/results.jsonl, and prints a summary
-# against the video's labels.
+# model with decodiff-replay, writes out/annotated.mp4, out/results.jsonl and the
+# HTML report out/replay-report/report.html, and prints a summary against the
+# video's labels.
 #
 # Environment:
 #   DECODIFF_DEMO_MODEL     model file (default models/default/decodiff-default.safetensors)
@@ -33,6 +34,7 @@ OUT=out
 # thread (benchmarks/README.md has the figures). Set OMP_NUM_THREADS to override.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 SYNTH="$BUILD/tools/synth/decodiff-synth"
+REPLAY="$BUILD/tools/replay/decodiff-replay"
 say() { echo "demo: $*" >&2; }
 
 if [[ ! -f "$MODEL" ]]; then
@@ -40,6 +42,7 @@ if [[ ! -f "$MODEL" ]]; then
   exit 2
 fi
 [[ -x "$SYNTH" ]] || { say "error: $SYNTH is not built (ninja -C $BUILD)"; exit 2; }
+[[ -x "$REPLAY" ]] || { say "error: $REPLAY is not built (ninja -C $BUILD)"; exit 2; }
 export GST_PLUGIN_PATH="$PWD/$BUILD/gst-plugin${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
 gst-inspect-1.0 decodiffinspect >/dev/null 2>&1 || { say "error: decodiffinspect not found in $BUILD/gst-plugin"; exit 2; }
 
@@ -86,41 +89,25 @@ if [[ -z "$THRESHOLD" ]]; then
   say "threshold $THRESHOLD (1.1 x the highest score of $(wc -l <"$CALIB") normal frames, at most half-way to 1)"
 fi
 
-# 3. Replay it through the element (sync mode: every frame, deterministic).
-if gst-inspect-1.0 x264enc >/dev/null 2>&1; then
-  ENCODER=(x264enc speed-preset=veryfast bitrate=4000)
-else
-  ENCODER=(avenc_mpeg4 bitrate=4000000)
-fi
+# 3. Replay it through the element with decodiff-replay (sync mode: every frame, deterministic):
+# the annotated video, the element's JSON lines, the summary against the labels and an HTML report.
 RESULTS="$OUT/results.jsonl"
 VIDEO="$OUT/annotated.mp4"
+REPORT="$OUT/replay-report"
 rm -f "$RESULTS" "$VIDEO"
 say "replaying $TOTAL frames through decodiffinspect (model $MODEL, class $CLASS, device $DEVICE)"
-start=$(date +%s.%N)
-gst-launch-1.0 -q -e \
-  filesrc location="$CLIP" ! decodebin ! videoconvert ! \
-  decodiffinspect model="$MODEL" class="$CLASS" device="$DEVICE" interval="$INTERVAL" overlay=heatmap \
-    threshold="$THRESHOLD" \
-    ${ROI:+roi="$ROI"} message=none results-location="$RESULTS" ! \
-  videoconvert ! video/x-raw,format=I420 ! "${ENCODER[@]}" ! mp4mux ! filesink location="$VIDEO" \
-  >"$OUT/gst-launch.log" 2>&1 &
-pid=$!
-while kill -0 "$pid" 2>/dev/null; do
-  sleep 2
-  done_frames=$( [[ -f "$RESULTS" ]] && wc -l <"$RESULTS" || echo 0)
-  printf 'demo: %s/%s frames inspected\r' "$done_frames" "$(( (TOTAL + INTERVAL - 1) / INTERVAL ))" >&2
-done
-echo >&2
 status=0
-wait "$pid" || status=$?
-end=$(date +%s.%N)
+"$REPLAY" --model "$MODEL" --class "$CLASS" --device "$DEVICE" --interval "$INTERVAL" --threshold "$THRESHOLD" \
+  ${ROI:+--roi "$ROI"} --video "$CLIP" --labels "$LABELS" --annotated "$VIDEO" --out "$REPORT" \
+  >"$OUT/replay-summary.txt" || status=$?
 if ((status != 0)); then
-  say "error: the replay pipeline failed (exit $status):"
-  grep -iE "error|erreur" "$OUT/gst-launch.log" | head -n 5 >&2 || tail -n 5 "$OUT/gst-launch.log" >&2
+  say "error: the replay failed (exit $status)"
   exit 1
 fi
+cp "$REPORT/results-1.jsonl" "$RESULTS"
 
-# 4. The summary.
-python3 scripts/demo_summary.py --results "$RESULTS" --labels "$LABELS" \
-  --seconds "$(python3 -c "print($end - $start)")" --video "$VIDEO" --interval "$INTERVAL" \
-  --model "$MODEL" ${ROI:+--roi "$ROI"}
+# 4. The summary (decodiff-replay's; docs/replay.md explains how frames and parts are judged).
+sed -n '1,/throughput/p' "$OUT/replay-summary.txt" | sed 's/^decodiff replay summary$/decodiff demo summary/'
+echo "  annotated video:   $VIDEO"
+echo "  results (JSONL):   $RESULTS"
+echo "  report (HTML):     $REPORT/report.html"

@@ -20,7 +20,7 @@ SECONDS_PER_TARGET="${1:-60}"
 [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ && "$SECONDS_PER_TARGET" -gt 0 ]] ||
   { echo "fuzz: SECONDS must be a positive integer, not '$SECONDS_PER_TARGET'" >&2; exit 2; }
 shift || true
-ALL_TARGETS=(safetensors model-config properties region-labels visa-split video-roi)
+ALL_TARGETS=(safetensors model-config properties region-labels visa-split video-roi replay-labels)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 NICE=(nice -n "${FUZZ_NICE:-10}")
 BUILD=build-fuzz

@@ -229,6 +229,13 @@ class Run {
     stop = interrupted || out_of_time;
     return s;
   }
+  AugmentOptions augment_options() const {
+    AugmentOptions aug;
+    aug.enabled = o_.augment;
+    aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
+    aug.mirror_prob = o_.mirror ? 0.5 : 0.0;
+    return aug;
+  }
   // Seconds of training of this model: the time before a resume plus this run's.
   double elapsed_total_s() const {
     return elapsed_before_s_ + std::chrono::duration<double>(Clock::now() - start_).count();
@@ -360,9 +367,7 @@ void Run::train_vae_phase() {
   vae_->train();
   torch::optim::AdamW opt(vae_->parameters(), torch::optim::AdamWOptions(o_.vae_lr).weight_decay(0.0));
   if (resume_archive_ && resume_phase_ == "vae") opt.load(*resume_archive_);
-  AugmentOptions aug;
-  aug.enabled = o_.augment;
-  aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
+  const AugmentOptions aug = augment_options();
   const int bs = o_.vae_batch_size > 0 ? o_.vae_batch_size : o_.batch_size;
   BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch, 4, comm_->rank(),
                      comm_->size());
@@ -492,9 +497,7 @@ void Run::train_unet_phase() {
   torch::optim::AdamW opt(unet_->parameters(),
                           torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
   if (resume_archive_ && resume_phase_ == "unet") opt.load(*resume_archive_);
-  AugmentOptions aug;
-  aug.enabled = o_.augment;
-  aug.rotate180_prob = (o_.rotate180 == 1 || (o_.rotate180 < 0 && data_.visa)) ? 0.5 : 0.0;
+  const AugmentOptions aug = augment_options();
   BatchLoader loader(data_.images, o_.crop, aug, o_.batch_size, seed_, start_epoch, 4, comm_->rank(),
                      comm_->size());
   const int64_t latent = cfg_.latent_size(), latent_channels = cfg_.vae.latent_channels;
@@ -755,6 +758,7 @@ TrainResult Run::go() {
                      {"weight_decay", o_.weight_decay},
                      {"ema_decay", o_.ema_decay},
                      {"augment", o_.augment},
+                     {"mirror", o_.mirror},
                      {"vae", o_.train_vae ? "trained" : "pretrained"}};
     if (o_.train_vae)
       cfg_.training["vae_recipe"] = {{"epochs", o_.vae_epochs},

@@ -23,7 +23,8 @@ struct TrainOptions {
   int video_max_frames = 0;  // per video, 0 = all
   int resize = 288, crop = 256;
   bool augment = true;
-  int rotate180 = -1;  // -1: on for VisA only (the reference), 0 off, 1 on
+  int rotate180 = -1;   // -1: on for VisA only (the reference), 0 off, 1 on
+  bool mirror = false;  // left-right mirror with p=0.5 (not in the reference; for mirror-symmetric content)
 
   // --- networks ---
   std::string unet_preset = "XS";

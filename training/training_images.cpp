@@ -48,7 +48,7 @@ std::vector<TrainingImage> load_training_images(const std::vector<std::string>& 
   return out;
 }
 
-cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate180) {
+cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate180, bool mirror) {
   const int off_y = (rgb.rows - crop) / 2, off_x = (rgb.cols - crop) / 2;
   // shifted(x, y) = rgb(x - dx, y - dy); the crop starts at (off_x, off_y) of the shifted image.
   cv::Mat out = cv::Mat::zeros(crop, crop, rgb.type());
@@ -56,6 +56,7 @@ cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate18
   const cv::Rect valid = src & cv::Rect(0, 0, rgb.cols, rgb.rows);
   if (valid.area() > 0)
     rgb(valid).copyTo(out(cv::Rect(valid.x - src.x, valid.y - src.y, valid.width, valid.height)));
+  if (mirror) cv::flip(out, out, 1);
   if (rotate180) cv::flip(out, out, -1);
   return out;
 }
@@ -114,21 +115,23 @@ Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int64_t epoch, 
   std::uniform_int_distribution<int> shift(-augment_.translate_px, augment_.translate_px);
   for (int64_t g = begin; g < end; ++g) {
     int dx = 0, dy = 0;
-    bool rot = false;
+    bool rot = false, mirror = false;
     if (augment_.enabled) {
       if (u(rng) < augment_.translate_prob) {
         dx = shift(rng);
         dy = shift(rng);
       }
       rot = u(rng) < augment_.rotate180_prob;
+      // Drawn only when enabled, so runs without it keep the reference's random stream.
+      if (augment_.mirror_prob > 0.0) mirror = u(rng) < augment_.mirror_prob;
     }
     if (g < mine_begin || g >= mine_end) continue;
     const int64_t i = g - mine_begin;
     const auto& img = (*images_)[order[g]];
-    cv::Mat c = augment_crop(img.rgb, crop_, dx, dy, rot);
+    cv::Mat c = augment_crop(img.rgb, crop_, dx, dy, rot, mirror);
     const int64_t span = 2 * augment_.translate_px + 1;
-    keys[i] = ((order[g] * span + (dx + augment_.translate_px)) * span + (dy + augment_.translate_px)) * 2 +
-              (rot ? 1 : 0);
+    keys[i] = ((order[g] * span + (dx + augment_.translate_px)) * span + (dy + augment_.translate_px)) * 4 +
+              (rot ? 1 : 0) + (mirror ? 2 : 0);
     std::memcpy(pixels.data_ptr<uint8_t>() + i * crop_ * crop_ * 3, c.data,
                 static_cast<size_t>(crop_) * crop_ * 3);
     ids[i] = img.class_id;

@@ -37,11 +37,13 @@ struct AugmentOptions {
   double translate_prob =
       0.5;  // A.Affine(translate_px, p=0.5): dx, dy uniform integers in [-t, t], zero fill
   double rotate180_prob = 0.0;  // VisA: 0.5 (np.rot90(img, 2) after the crop)
+  double mirror_prob = 0.0;     // left-right mirror after the crop (our addition, off in the reference)
 };
 
 // One augmented crop: shift (dx, dy) of the resize x resize image with zero fill,
-// then the center crop, then the optional 180-degree rotation. Exposed for tests.
-cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate180);
+// then the center crop, then the optional left-right mirror, then the optional
+// 180-degree rotation. Exposed for tests.
+cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate180, bool mirror = false);
 
 struct Batch {
   at::Tensor images;     // [B,3,crop,crop] float32 in [-1,1], CPU (this rank's rows; B may be 0)

@@ -34,6 +34,12 @@ TEST(AugmentCrop, ShiftsThenCropsWithZeroFill) {
   cv::Mat r = augment_crop(img, 16, 0, 0, true);
   EXPECT_EQ(r.at<cv::Vec3b>(0, 0), plain.at<cv::Vec3b>(15, 15));
   EXPECT_EQ(r.at<cv::Vec3b>(3, 10), plain.at<cv::Vec3b>(12, 5));
+  // mirror: out(y, x) = plain(y, 15 - x); with the rotation as well: plain(15 - y, x)
+  cv::Mat m = augment_crop(img, 16, 0, 0, false, true);
+  EXPECT_EQ(m.at<cv::Vec3b>(0, 0), plain.at<cv::Vec3b>(0, 15));
+  EXPECT_EQ(m.at<cv::Vec3b>(3, 10), plain.at<cv::Vec3b>(3, 5));
+  cv::Mat mr = augment_crop(img, 16, 0, 0, true, true);
+  EXPECT_EQ(mr.at<cv::Vec3b>(3, 10), plain.at<cv::Vec3b>(12, 10));
 }
 
 TEST(BatchLoader, EachEpochVisitsEveryImageOnceInASeededOrder) {
@@ -103,4 +109,33 @@ TEST(BatchLoader, AugmentationTranslatesByAtMostTheReferenceRange) {
   // p = 0.5 and 8 of 9 shifts are non-zero: about 27 of 60
   EXPECT_GT(shifted, 10);
   EXPECT_LT(shifted, 45);
+}
+
+TEST(BatchLoader, MirrorFlipsAboutHalfTheCropsAndKeysThemApart) {
+  auto images = std::make_shared<std::vector<TrainingImage>>();
+  images->push_back({pattern(72, 0), 0});
+  AugmentOptions aug;
+  aug.translate_prob = 0.0;
+  aug.mirror_prob = 0.5;
+  BatchLoader loader(images, 64, aug, 1, 5);
+  const cv::Mat plain = augment_crop((*images)[0].rgb, 64, 0, 0, false);
+  auto stored = [](const Batch& b, int y, int x) {
+    return static_cast<int>(std::lround((b.images[0][0][y][x].item<float>() * 0.5f + 0.5f) * 255.0f));
+  };
+  std::set<int64_t> mirrored_keys, plain_keys;
+  for (int i = 0; i < 60; ++i) {
+    Batch b = loader.next();
+    const bool mirrored = stored(b, 10, 3) == plain.at<cv::Vec3b>(10, 60)[0];
+    if (mirrored) {
+      EXPECT_EQ(stored(b, 20, 50), plain.at<cv::Vec3b>(20, 13)[0]);
+      mirrored_keys.insert(b.keys[0]);
+    } else {
+      EXPECT_EQ(stored(b, 10, 3), plain.at<cv::Vec3b>(10, 3)[0]);
+      plain_keys.insert(b.keys[0]);
+    }
+  }
+  // one key per kind of crop, and the two differ (the latent cache must not mix them)
+  ASSERT_EQ(mirrored_keys.size(), 1u);
+  ASSERT_EQ(plain_keys.size(), 1u);
+  EXPECT_NE(*mirrored_keys.begin(), *plain_keys.begin());
 }

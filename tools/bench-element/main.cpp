@@ -8,6 +8,8 @@
 // hand-made GstDecodiffMeta through appsrc ! decodiffpublish PROPS ! fakesink
 // against appsrc ! identity ! fakesink, alternating rounds; the difference of
 // the medians is the publisher's cost per frame on the streaming thread.
+// With --streams 1,2,4 it measures several cameras: private engines against
+// one shared engine batching across them (streams_bench.h).
 #include <gst/app/gstappsrc.h>
 #include <gst/decodiff/decodiffmeta.h>
 #include <gst/gst.h>
@@ -32,6 +34,7 @@
 #include "decodiff_config.h"
 #include "engine.h"
 #include "error_text.h"
+#include "streams_bench.h"
 
 namespace {
 
@@ -343,7 +346,29 @@ int main(int argc, char** argv) {
                  "--publish: every Nth frame is anomalous (snapshots); 0 = none")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
+  std::vector<int> streams;
+  int max_batch_wait = 0;
+  app.add_option("--streams", streams,
+                 "measure several cameras instead (e.g. 1,2,4): N private engines against one shared engine "
+                 "(model-instance-id) batching across the N streams with --batch and --max-batch-wait; "
+                 "--frames per stream, --rounds of each, alternating")
+      ->delimiter(',');
+  app.add_option("--max-batch-wait", max_batch_wait, "--streams: the shared engine's max-batch-wait (ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
   CLI11_PARSE(app, argc, argv);
+  if (!streams.empty()) {
+    if (!element_available("decodiffinspect")) {
+      std::cerr << "decodiff-bench-element: the decodiffinspect element is not found\n";
+      return 2;
+    }
+    if (threads > 0) at::set_num_threads(threads);
+    decodiff::bench::StreamsBenchOptions o;
+    o.model = model, o.device = device, o.klass = klass, o.width = width, o.height = height;
+    o.frames = frames_per_round, o.rounds = rounds, o.streams = streams, o.batch = batch;
+    o.max_batch_wait = max_batch_wait, o.json_out = json_out;
+    return decodiff::bench::bench_streams(o);
+  }
   if (!publish_props.empty()) {
     try {
       return bench_publish(publish_props, width, height, format_name, frames_per_round, rounds, map_size,

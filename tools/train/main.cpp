@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--rotate180", o.rotate180, "-1: VisA only, 0: never, 1: always (p=0.5)")
       ->capture_default_str();
+  app.add_option("--mirror", o.mirror,
+                 "Left-right mirror (p=0.5) when augmenting: for content that is mirror-symmetric")
+      ->capture_default_str();
 
   app.add_option("--size", size, "UNet preset: XS, S, M, L, XL")->capture_default_str();
   app.add_option("--model-channels", o.model_channels, "UNet width (overrides the preset)");
