@@ -3,6 +3,8 @@
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <stdexcept>
+
 namespace decodiff::train {
 
 std::vector<at::Tensor> gradients_of(const std::vector<at::Tensor>& params) {
