@@ -23,6 +23,7 @@ DEB_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   libopencv-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   libmosquitto-dev libssl-dev mosquitto
+  libgloo-dev  # headers only: c10d's ProcessGroupGloo.hpp includes them (decodiff-train on several CPU ranks)
   chromium  # headless: the replay report test opens report.html in a real browser
 )
 [[ "${DECODIFF_WITH_PHOTOS:-0}" == 1 ]] && DEB_PACKAGES+=(opencv-doc)

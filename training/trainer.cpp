@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -26,6 +27,7 @@
 
 #include "dataset_index.h"
 #include "decodiff_config.h"
+#include "distributed.h"
 #include "duration_text.h"
 #include "engine.h"
 #include "fingerprint.h"
@@ -34,6 +36,7 @@
 #include "model_file.h"
 #include "objective.h"
 #include "schedule.h"
+#include "step_dump.h"
 #include "training_images.h"
 #include "vae_source.h"
 #include "video_frames.h"
@@ -127,6 +130,7 @@ ModelConfig make_config(const TrainOptions& o, const std::vector<std::string>& c
   if (o.num_heads > 0) c.unet.num_heads = o.num_heads;
   if (o.context_dim > 0) c.unet.context_dim = o.context_dim;
   if (o.num_res_blocks > 0) c.unet.num_res_blocks = o.num_res_blocks;
+  if (o.unet_dropout >= 0) c.unet.dropout = o.unet_dropout;
   if (!o.channel_mult.empty()) {
     c.unet.channel_mult = o.channel_mult;
     c.unet.attention_resolutions.clear();
@@ -164,10 +168,40 @@ struct Posterior {
   at::Tensor mean, logvar;
   at::Tensor sample() const { return mean + (0.5 * logvar).exp() * at::randn_like(mean); }
 };
+Posterior posterior_of(const at::Tensor& moments, int64_t latent_channels) {
+  return {moments.narrow(1, 0, latent_channels),
+          moments.narrow(1, latent_channels, latent_channels).clamp(-30.0, 20.0)};
+}
 Posterior encode(nn::AutoencoderKL& vae, const at::Tensor& x) {
-  auto m = vae->encode_moments(x);
-  const int64_t l = vae->config().latent_channels;
-  return {m.narrow(1, 0, l), m.narrow(1, l, l).clamp(-30.0, 20.0)};
+  return posterior_of(vae->encode_moments(x), vae->config().latent_channels);
+}
+
+// Standard normal noise of `shape` from the default generator, laid out in `format`: the
+// generator fills memory in order, so the layout decides which numbers land where.
+// randn_like(mean) of the encoder's output draws exactly this (its layout is the output's).
+at::Tensor global_noise(at::IntArrayRef shape, const at::TensorOptions& options, at::MemoryFormat format) {
+  return at::empty(shape, options.memory_format(format)).normal_();
+}
+
+// The rows per rank of a global batch (Batch::global_size) cut into batch_size rows per rank.
+std::vector<int64_t> rows_per_rank(int64_t global, int batch_size, int ranks) {
+  std::vector<int64_t> rows;
+  for (int r = 0; r < ranks; ++r) rows.push_back(shard_rows(global, batch_size, r).size());
+  return rows;
+}
+
+// Several ranks: every parameter needs a gradient for the sum (a rank whose share of the
+// last batch of an epoch is empty ran no backward pass). Like DDP without
+// find_unused_parameters, the networks are assumed to use every parameter.
+void sum_gradients(Communicator& comm, const std::vector<at::Tensor>& params) {
+  if (comm.size() == 1) return;
+  std::vector<at::Tensor> grads;
+  for (auto p : params) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+    grads.push_back(p.mutable_grad());
+  }
+  comm.sum(grads);
 }
 
 // --- the run --------------------------------------------------------------------
@@ -178,16 +212,22 @@ class Run {
   TrainResult go();
 
  private:
-  bool should_stop() {
-    if (stop_requested()) {
+  // The ranks' sums of `values`, and whether any rank must stop (a signal, the time budget),
+  // so that all ranks stop at the same step (one process: the values and its own votes).
+  std::vector<double> sum_and_vote(std::vector<double> values, bool& stop) {
+    values.push_back(stop_requested() ? 1.0 : 0.0);
+    values.push_back(o_.max_minutes > 0 && elapsed_total_s() > o_.max_minutes * 60 ? 1.0 : 0.0);
+    auto s = comm_->sum(values);
+    const bool out_of_time = s.back() > 0;
+    s.pop_back();
+    const bool interrupted = s.back() > 0;
+    s.pop_back();
+    if (interrupted)
       result_.interrupted = true;
-      return true;
-    }
-    if (o_.max_minutes > 0 && elapsed_total_s() > o_.max_minutes * 60) {
+    else if (out_of_time)
       result_.out_of_time = true;
-      return true;
-    }
-    return false;
+    stop = interrupted || out_of_time;
+    return s;
   }
   AugmentOptions augment_options() const {
     AugmentOptions aug;
@@ -218,7 +258,9 @@ class Run {
   void train_vae_phase();
   void compute_scaling_factor();
   void train_unet_phase();
-  Posterior encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys);
+  at::Tensor encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys);
+  at::MemoryFormat latent_memory_format(int64_t rows);
+  std::vector<at::Tensor> all_state();
 
   TrainOptions o_;
   Clock::time_point start_;
@@ -229,6 +271,7 @@ class Run {
   nn::UNetModel unet_{nullptr}, ema_{nullptr};
   nn::AutoencoderKL vae_{nullptr};
   std::unique_ptr<std::ofstream> log_;
+  std::unique_ptr<Communicator> comm_ = std::make_unique<Communicator>();
   nlohmann::json state_ = nlohmann::json::object();  // phase, vae_epochs_done, epochs_done, steps_done
   torch::serialize::InputArchive* resume_archive_ = nullptr;
   std::unique_ptr<torch::serialize::InputArchive> resume_archive_storage_;
@@ -237,12 +280,14 @@ class Run {
   double elapsed_before_s_ = 0;                           // training.elapsed_before_s of a resumed model
   std::unordered_map<int64_t, at::Tensor> latent_cache_;  // key -> encoder moments [2L,h,w]
   int64_t latent_cache_bytes_ = 0;
+  std::map<int64_t, at::MemoryFormat> latent_formats_;  // rows -> layout of the encoder's output
 };
 
 // The frozen encoder is deterministic, so its moments for an (image, augmentation)
 // pair can be reused; the posterior sample is still drawn afresh every time.
-Posterior Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys) {
-  if (o_.latent_cache_mb <= 0 || keys.size() != static_cast<size_t>(x.size(0))) return encode(vae_, x);
+at::Tensor Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& keys) {
+  if (o_.latent_cache_mb <= 0 || keys.size() != static_cast<size_t>(x.size(0)))
+    return vae_->encode_moments(x);
   std::vector<int64_t> missing;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!latent_cache_.count(keys[i])) missing.push_back(static_cast<int64_t>(i));
@@ -263,9 +308,21 @@ Posterior Run::encode_cached(const at::Tensor& x, const std::vector<int64_t>& ke
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!rows[i].defined()) rows[i] = latent_cache_.at(keys[i]);
   }
-  auto m = at::stack(rows);
-  const int64_t l = vae_->config().latent_channels;
-  return {m.narrow(1, 0, l), m.narrow(1, l, l).clamp(-30.0, 20.0)};
+  return at::stack(rows);
+}
+
+// The memory layout of the encoder's output for a batch of `rows` images, as one process
+// with the global batch sees it (several ranks draw the global batch's noise in it; the
+// layout depends on the batch size: one image comes out contiguous, several channels-last).
+// Found once per size with zero images through the encoder, which has no dropout.
+at::MemoryFormat Run::latent_memory_format(int64_t rows) {
+  auto it = latent_formats_.find(rows);
+  if (it != latent_formats_.end()) return it->second;
+  at::NoGradGuard ng;
+  const auto x = at::zeros({rows, 3, o_.crop, o_.crop}, at::TensorOptions().device(device_));
+  const auto format = encode(vae_, x).mean.suggest_memory_format();
+  latent_formats_[rows] = format;
+  return format;
 }
 
 void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::AdamW* opt) {
@@ -277,7 +334,13 @@ void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::Adam
   cfg_.training["state"] = state_;
   cfg_.training["elapsed_s"] = cfg_.training.value("elapsed_before_s", 0.0) +
                                std::chrono::duration<double>(Clock::now() - start_).count();
-  const std::string side = o_.out + ".optim.pt";
+  // Rank 0 alone writes (the ranks' weights are equal); tests may have every rank write its own.
+  std::string out = o_.out;
+  if (!comm_->is_main()) {
+    if (!o_.every_rank_writes) return;
+    out += ".rank" + std::to_string(comm_->rank());
+  }
+  const std::string side = out + ".optim.pt";
   torch::serialize::OutputArchive archive;
   // 0: VAE optimiser state follows, 1: UNet optimiser state follows, 2: none (the VAE just finished).
   archive.write("phase", at::tensor(!opt ? int64_t{2} : phase == "vae" ? int64_t{0} : int64_t{1}));
@@ -290,8 +353,8 @@ void Run::save(const std::string& phase, int64_t epochs_done, torch::optim::Adam
     weights = ema_;
   }
   cfg_.fingerprint.reset();  // a resumed model's is stale: a new one is made from the file as written
-  save_model_file(o_.out, cfg_, weights, vae_);  // copies the tensors to the CPU itself
-  add_model_fingerprint(o_.out, "cpu", "0", Fingerprint::kDefaultSeed,
+  save_model_file(out, cfg_, weights, vae_);  // copies the tensors to the CPU itself
+  add_model_fingerprint(out, "cpu", "0", Fingerprint::kDefaultSeed,
                         std::string("decodiff-train ") + DECODIFF_VERSION);
   const std::string tmp = side + ".tmp";
   archive.save_to(tmp);
@@ -306,13 +369,15 @@ void Run::train_vae_phase() {
   if (resume_archive_ && resume_phase_ == "vae") opt.load(*resume_archive_);
   const AugmentOptions aug = augment_options();
   const int bs = o_.vae_batch_size > 0 ? o_.vae_batch_size : o_.batch_size;
-  BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch);
+  BatchLoader loader(data_.images, o_.crop, aug, bs, seed_ + 17, start_epoch, 4, comm_->rank(),
+                     comm_->size());
   const int64_t per_epoch = loader.batches_per_epoch();
   const int64_t total = per_epoch * o_.vae_epochs;
   const int64_t warmup = per_epoch;  // one epoch
   int64_t step = start_epoch * per_epoch;
   const auto t0 = Clock::now();
   int64_t images = 0;
+  bool dump_first_step = !o_.first_step_dump.empty();
   for (int64_t epoch = start_epoch; epoch < o_.vae_epochs; ++epoch) {
     double sum = 0, sum_rec = 0;
     int64_t n = 0;
@@ -320,18 +385,44 @@ void Run::train_vae_phase() {
       Batch b = loader.next();
       auto x = b.images.to(device_);
       set_lr(opt, o_.vae_lr * lr_factor(step, warmup, total));
-      auto post = encode(vae_, x);
-      auto rec = vae_->decode(post.sample());
-      auto rec_loss = (rec - x).abs().mean();
-      auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() / x.numel();
-      auto loss = rec_loss + o_.kl_weight * kl;
+      // The posterior noise of the whole global batch (the same draws on every rank, as one
+      // process with the global batch), this rank's rows of it; the losses are this rank's
+      // share of the global means, so the ranks' gradients add up to the global batch's.
+      // One process draws exactly as randn_like(mean) did before there were ranks.
+      const int64_t ls = o_.crop / cfg_.vae_downsample_factor();
+      const std::vector<int64_t> noise_shape{b.global_size, cfg_.vae.latent_channels, ls, ls};
+      const double share = static_cast<double>(x.size(0)) / static_cast<double>(b.global_size);
       opt.zero_grad();
-      loss.backward();
+      double local_loss = 0, local_rec = 0;
+      if (x.size(0) == 0) {
+        global_noise(noise_shape, x.options(), latent_memory_format(b.global_size));  // the others' draws
+      } else {
+        auto post = encode(vae_, x);
+        const auto format =
+            comm_->size() == 1 ? post.mean.suggest_memory_format() : latent_memory_format(b.global_size);
+        auto noise = global_noise(noise_shape, x.options(), format).narrow(0, b.offset, x.size(0));
+        auto rec = vae_->decode(post.mean + (0.5 * post.logvar).exp() * noise);
+        // One process: share is 1 and the pixels are x's, the former mean and KL term exactly.
+        auto rec_loss = (rec - x).abs().mean() * share;
+        auto kl = 0.5 * (post.mean.pow(2) + post.logvar.exp() - 1.0 - post.logvar).sum() /
+                  (static_cast<double>(x.numel()) / share);
+        auto loss = rec_loss + o_.kl_weight * kl;
+        loss.backward();
+        local_loss = loss.item<double>();
+        local_rec = rec_loss.item<double>();
+      }
+      sum_gradients(*comm_, vae_->parameters());
+      const bool dump = dump_first_step && comm_->is_main();
+      const auto used = dump ? gradients_of(vae_->parameters()) : std::vector<at::Tensor>();
       opt.step();
+      if (dump) write_step_dump(o_.first_step_dump + ".vae.pt", used, vae_->parameters());
+      dump_first_step = false;
+      bool stop = false;
+      const auto losses = sum_and_vote({local_loss, local_rec}, stop);
       ++step;
-      images += x.size(0);
-      sum += loss.item<double>();
-      sum_rec += rec_loss.item<double>();
+      images += b.global_size;
+      sum += losses[0];
+      sum_rec += losses[1];
       ++n;
       const double el = std::chrono::duration<double>(Clock::now() - t0).count();
       const double ips = images / std::max(el, 1e-9);
@@ -350,7 +441,7 @@ void Run::train_vae_phase() {
              {"lr", o_.vae_lr * lr_factor(step, warmup, total)},
              {"images_per_s", ips},
              {"time_s", el}});
-      if (should_stop()) {
+      if (stop) {
         vae_->eval();
         save("vae", epoch, &opt);
         return;
@@ -407,7 +498,9 @@ void Run::train_unet_phase() {
                           torch::optim::AdamWOptions(o_.lr).weight_decay(o_.weight_decay));
   if (resume_archive_ && resume_phase_ == "unet") opt.load(*resume_archive_);
   const AugmentOptions aug = augment_options();
-  BatchLoader loader(data_.images, o_.crop, aug, o_.batch_size, seed_, start_epoch);
+  BatchLoader loader(data_.images, o_.crop, aug, o_.batch_size, seed_, start_epoch, 4, comm_->rank(),
+                     comm_->size());
+  const int64_t latent = cfg_.latent_size(), latent_channels = cfg_.vae.latent_channels;
   const int accum = std::max(1, o_.accumulation);
   const int64_t per_epoch = (loader.batches_per_epoch() + accum - 1) / accum;
   const int64_t total = per_epoch * o_.epochs;
@@ -432,38 +525,69 @@ void Run::train_unet_phase() {
     while (true) {
       Batch b = loader.next();
       auto x = b.images.to(device_);
+      const int64_t local = x.size(0);
       at::Tensor z;
       {
+        // Every rank encodes its rows; the objective (posterior sample, masks, noise, shuffled
+        // patches) is drawn for the whole global batch, identically on every rank, as one
+        // process with the global batch would; each rank then runs the UNet on its rows.
         at::NoGradGuard ng;
-        z = encode_cached(x, b.keys).sample() * cfg_.vae.scaling_factor;
+        auto moments = local > 0 ? encode_cached(x, b.keys)
+                                 : at::empty({0, 2 * latent_channels, latent, latent}, x.options());
+        moments = comm_->gather_rows(moments, rows_per_rank(b.global_size, o_.batch_size, comm_->size()));
+        // The posterior noise comes from the objective's CPU generator: the default one is
+        // also drawn from by the UNet's forward pass (its Dropout), in proportion to each
+        // rank's rows, and would differ between the ranks after the first step.
+        // One process keeps its former stream (the default generator) unless asked for the
+        // ranks' one (tests comparing with several ranks).
+        const auto post = posterior_of(moments, latent_channels);
+        if (comm_->size() > 1 || o_.rank_random_stream) {
+          auto noise = at::randn(post.mean.sizes(), gen, at::TensorOptions().dtype(at::kFloat)).to(device_);
+          z = (post.mean + (0.5 * post.logvar).exp() * noise) * cfg_.vae.scaling_factor;
+        } else {
+          z = post.sample() * cfg_.vae.scaling_factor;
+        }
       }
       auto ob = make_objective_batch(z, schedule, obj, rng, gen);
-      if (amp) {
-        at::autocast::set_autocast_enabled(at::kCUDA, true);
-        at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+      double local_loss = 0;
+      if (local > 0) {
+        if (amp) {
+          at::autocast::set_autocast_enabled(at::kCUDA, true);
+          at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+        }
+        auto pred = unet_->forward(ob.x_t.narrow(0, b.offset, local), ob.t.narrow(0, b.offset, local),
+                                   b.class_ids.to(device_));
+        if (amp) {
+          at::autocast::set_autocast_enabled(at::kCUDA, false);
+          at::autocast::clear_cache();
+        }
+        // This rank's share of the global batch's mean squared error (one process: the mean).
+        auto target = ob.target.narrow(0, b.offset, local);
+        auto loss = (pred.to(at::kFloat) - target).pow(2).mean() *
+                    (static_cast<double>(local) / static_cast<double>(b.global_size));
+        (loss / accum).backward();
+        local_loss = loss.item<double>();
       }
-      auto pred = unet_->forward(ob.x_t, ob.t, b.class_ids.to(device_));
-      if (amp) {
-        at::autocast::set_autocast_enabled(at::kCUDA, false);
-        at::autocast::clear_cache();
-      }
-      auto loss = (pred.to(at::kFloat) - ob.target).pow(2).mean();
-      (loss / accum).backward();
       ++micro;
-      const double lv = loss.item<double>();
+      bool stop = false;
+      const double lv = sum_and_vote({local_loss}, stop)[0];
       if (!std::isfinite(lv))
         throw std::runtime_error("the loss is not finite at step " + std::to_string(step) + " (lower --lr?)");
       sum += lv;
       window_sum += lv;
       ++n;
       ++window_n;
-      images += x.size(0);
+      images += b.global_size;
       if (micro % accum == 0 || b.last_in_epoch) {
+        sum_gradients(*comm_, unet_->parameters());
         const double lr =
             o_.lr * budgeted_lr_factor(step, warmup, total,
                                        budget_fraction(elapsed_total_s(), unet_start_s, o_.max_minutes * 60));
         set_lr(opt, lr);
+        const bool dump = steps_this_run == 0 && !o_.first_step_dump.empty() && comm_->is_main();
+        const auto used = dump ? gradients_of(unet_->parameters()) : std::vector<at::Tensor>();
         opt.step();
+        if (dump) write_step_dump(o_.first_step_dump + ".unet.pt", used, unet_->parameters());
         opt.zero_grad();
         ++step;
         ++steps_this_run;
@@ -498,7 +622,7 @@ void Run::train_unet_phase() {
           window_n = 0;
         }
       }
-      if (should_stop()) {
+      if (stop) {
         state_["steps_done"] = step;
         unet_->eval();
         save("unet", epoch, &opt);
@@ -526,6 +650,17 @@ void Run::train_unet_phase() {
   if (o_.progress) std::fprintf(stderr, "\n");
 }
 
+std::vector<at::Tensor> Run::all_state() {
+  std::vector<at::Tensor> out;
+  for (auto* m : {static_cast<torch::nn::Module*>(unet_.get()), static_cast<torch::nn::Module*>(vae_.get()),
+                  ema_ ? static_cast<torch::nn::Module*>(ema_.get()) : nullptr}) {
+    if (!m) continue;
+    for (auto& p : m->parameters(true)) out.push_back(p);
+    for (auto& b : m->buffers(true)) out.push_back(b);
+  }
+  return out;
+}
+
 TrainResult Run::go() {
   if (o_.out.empty()) throw std::invalid_argument("no output file: give --out FILE.safetensors");
   if (o_.epochs < 1) throw std::invalid_argument("epochs must be >= 1");
@@ -534,6 +669,20 @@ TrainResult Run::go() {
     throw std::invalid_argument("give either --vae FILE or --train-vae, not both");
   if (o_.threads > 0) at::set_num_threads(o_.threads);
   device_ = resolve_device(o_.device);
+  const LaunchEnvironment launch = read_launch_environment();
+  if (launch.distributed()) {
+    // One GPU per local rank (torchrun's LOCAL_RANK); the CPU path talks over Gloo.
+    if (device_.is_cuda()) device_ = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank));
+    if (!(o_.dist_timeout_s > 0)) throw std::invalid_argument("--dist-timeout must be positive");
+    comm_ = std::make_unique<Communicator>(
+        launch, device_, std::chrono::milliseconds(static_cast<int64_t>(o_.dist_timeout_s * 1000)));
+    if (!comm_->is_main()) {
+      o_.progress = false;  // rank 0 alone shows progress and writes the log and the model
+      o_.log_path.clear();
+    }
+  }
+  result_.rank = comm_->rank();
+  result_.world_size = comm_->size();
   seed_ = o_.seed;
   at::manual_seed(seed_);
   if (!o_.log_path.empty()) {
@@ -642,6 +791,12 @@ TrainResult Run::go() {
   }
   unet_->to(device_);
   vae_->to(device_);
+  // Every rank starts from rank 0's weights (as DDP does).
+  comm_->broadcast_from_main(all_state());
+  if (comm_->size() > 1)
+    cfg_.training["world_size"] = comm_->size();
+  else
+    cfg_.training.erase("world_size");  // a run of several ranks resumed by one process
 
   const std::string phase = state_.value("phase", std::string("unet"));
   if (o_.train_vae && phase == "vae") {

@@ -58,6 +58,17 @@ struct TrainOptions {
   int log_every = 10;         // optimiser steps between log lines
   bool progress = true;       // the updating line on stderr
   std::string command_line;   // recorded in the model's training provenance
+
+  // --- several processes (torchrun: RANK, WORLD_SIZE, ... in the environment; docs/training.md) ---
+  double dist_timeout_s = 300;     // rendezvous and every collective; a lost or hanging rank fails the others
+  bool every_rank_writes = false;  // tests: rank r > 0 also writes its checkpoint, to <out>.rank<r>
+  // One process drawing the UNet phase's posterior noise as several ranks do (from the
+  // objective's generator) instead of its former stream: for comparisons with several ranks.
+  bool rank_random_stream = false;
+  // Tests: rank 0 writes the gradients of this run's first optimiser step of each phase (the
+  // ranks' average) and the weights after it to <path>.vae.pt and <path>.unet.pt (step_dump.h).
+  std::string first_step_dump;
+  double unet_dropout = -1;  // tests: the UNet's dropout (-1: the preset's)
 };
 
 struct TrainResult {
@@ -66,6 +77,7 @@ struct TrainResult {
   double first_loss = 0, last_loss = 0;  // mean loss of the first / last epoch of this run (UNet)
   bool interrupted = false;              // stopped by a signal or request_stop(); a checkpoint was written
   bool out_of_time = false;              // stopped by max_minutes; a checkpoint was written
+  int rank = 0, world_size = 1;          // this process's place among the ranks (torchrun)
 };
 
 // Runs training. Throws std::runtime_error / std::invalid_argument with one clear line.

@@ -63,16 +63,20 @@ cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate18
 
 BatchLoader::BatchLoader(std::shared_ptr<const std::vector<TrainingImage>> images, int crop,
                          AugmentOptions augment, int batch_size, uint64_t seed, int64_t first_epoch,
-                         int prefetch)
+                         int prefetch, int shard_rank, int shard_count)
     : images_(std::move(images)),
       crop_(crop),
       batch_size_(batch_size),
+      shard_rank_(shard_rank),
+      shard_count_(shard_count),
       augment_(augment),
       seed_(seed),
       first_epoch_(first_epoch),
       prefetch_(static_cast<size_t>(std::max(1, prefetch))) {
   if (!images_ || images_->empty()) throw std::invalid_argument("BatchLoader: no training images");
   if (batch_size_ < 1) throw std::invalid_argument("BatchLoader: batch size must be >= 1");
+  if (shard_count_ < 1 || shard_rank_ < 0 || shard_rank_ >= shard_count_)
+    throw std::invalid_argument("BatchLoader: bad shard");
   const auto& first = images_->front().rgb;
   if (first.rows < crop_ || first.cols < crop_)
     throw std::invalid_argument("BatchLoader: crop larger than the cached images");
@@ -92,20 +96,24 @@ BatchLoader::~BatchLoader() {
 
 int64_t BatchLoader::batches_per_epoch() const {
   const auto n = static_cast<int64_t>(images_->size());
-  return (n + batch_size_ - 1) / batch_size_;
+  const int64_t global = int64_t{batch_size_} * shard_count_;
+  return (n + global - 1) / global;
 }
 
 Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int64_t epoch, int64_t index,
                               std::mt19937_64& rng) const {
-  const int64_t begin = index * batch_size_;
-  const int64_t end = std::min<int64_t>(begin + batch_size_, static_cast<int64_t>(order.size()));
-  const int64_t b = end - begin;
+  const int64_t global = int64_t{batch_size_} * shard_count_;
+  const int64_t begin = index * global;
+  const int64_t end = std::min<int64_t>(begin + global, static_cast<int64_t>(order.size()));
+  // This rank's rows [mine_begin, mine_end) of the global batch [begin, end).
+  const int64_t mine_begin = std::min(end, begin + int64_t{batch_size_} * shard_rank_);
+  const int64_t mine_end = std::min(end, mine_begin + batch_size_);
+  const int64_t b = mine_end - mine_begin;
   auto pixels = at::empty({b, crop_, crop_, 3}, at::kByte);
   std::vector<int64_t> ids(b), keys(b);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::uniform_int_distribution<int> shift(-augment_.translate_px, augment_.translate_px);
-  for (int64_t i = 0; i < b; ++i) {
-    const auto& img = (*images_)[order[begin + i]];
+  for (int64_t g = begin; g < end; ++g) {
     int dx = 0, dy = 0;
     bool rot = false, mirror = false;
     if (augment_.enabled) {
@@ -117,11 +125,13 @@ Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int64_t epoch, 
       // Drawn only when enabled, so runs without it keep the reference's random stream.
       if (augment_.mirror_prob > 0.0) mirror = u(rng) < augment_.mirror_prob;
     }
+    if (g < mine_begin || g >= mine_end) continue;
+    const int64_t i = g - mine_begin;
+    const auto& img = (*images_)[order[g]];
     cv::Mat c = augment_crop(img.rgb, crop_, dx, dy, rot, mirror);
     const int64_t span = 2 * augment_.translate_px + 1;
-    keys[i] =
-        ((order[begin + i] * span + (dx + augment_.translate_px)) * span + (dy + augment_.translate_px)) * 4 +
-        (rot ? 1 : 0) + (mirror ? 2 : 0);
+    keys[i] = ((order[g] * span + (dx + augment_.translate_px)) * span + (dy + augment_.translate_px)) * 4 +
+              (rot ? 1 : 0) + (mirror ? 2 : 0);
     std::memcpy(pixels.data_ptr<uint8_t>() + i * crop_ * crop_ * 3, c.data,
                 static_cast<size_t>(crop_) * crop_ * 3);
     ids[i] = img.class_id;
@@ -134,6 +144,8 @@ Batch BatchLoader::make_batch(const std::vector<int64_t>& order, int64_t epoch, 
   batch.epoch = epoch;
   batch.index = index;
   batch.last_in_epoch = end == static_cast<int64_t>(order.size());
+  batch.global_size = end - begin;
+  batch.offset = mine_begin - begin;
   return batch;
 }
 

@@ -46,7 +46,7 @@ struct AugmentOptions {
 cv::Mat augment_crop(const cv::Mat& rgb, int crop, int dx, int dy, bool rotate180, bool mirror = false);
 
 struct Batch {
-  at::Tensor images;     // [B,3,crop,crop] float32 in [-1,1], CPU
+  at::Tensor images;     // [B,3,crop,crop] float32 in [-1,1], CPU (this rank's rows; B may be 0)
   at::Tensor class_ids;  // [B] int64
   // Per sample: which image and augmentation it is (equal keys = identical pixels),
   // so a frozen encoder's output can be cached.
@@ -54,15 +54,23 @@ struct Batch {
   int64_t epoch = 0;  // 0-based
   int64_t index = 0;  // batch index inside the epoch
   bool last_in_epoch = false;
+  // Several ranks: the batch is rows [offset, offset + B) of a global batch of global_size
+  // rows (batch_size per rank in rank order, see shard_rows()); one rank: 0 and B.
+  int64_t global_size = 0, offset = 0;
 };
 
 // Endless sequence of batches: each epoch is a fresh permutation of the images
 // (drawn from seed and epoch, so a resumed run sees the same order), cut into
 // batches of batch_size (the last one may be smaller, as the reference's drop_last=False).
+// Sharded (shard_count ranks, data parallel): the epoch is cut into global batches of
+// batch_size x shard_count, and this loader yields rank shard_rank's rows of each, with the
+// augmentation every row gets in the unsharded loader of that global batch size (the
+// random draws of all rows are made, only this rank's crops are built).
 class BatchLoader {
  public:
   BatchLoader(std::shared_ptr<const std::vector<TrainingImage>> images, int crop, AugmentOptions augment,
-              int batch_size, uint64_t seed, int64_t first_epoch = 0, int prefetch = 4);
+              int batch_size, uint64_t seed, int64_t first_epoch = 0, int prefetch = 4, int shard_rank = 0,
+              int shard_count = 1);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
@@ -76,7 +84,7 @@ class BatchLoader {
                    std::mt19937_64& rng) const;
 
   std::shared_ptr<const std::vector<TrainingImage>> images_;
-  int crop_, batch_size_;
+  int crop_, batch_size_, shard_rank_, shard_count_;
   AugmentOptions augment_;
   uint64_t seed_;
   int64_t first_epoch_;

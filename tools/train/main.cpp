@@ -159,6 +159,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-every", o.log_every, "Optimiser steps between log lines")->capture_default_str();
   bool quiet = false;
   app.add_flag("--quiet", quiet, "No progress line");
+  app.add_option("--dist-timeout", o.dist_timeout_s,
+                 "Several ranks (torchrun): seconds after which a lost or hanging rank makes the others fail")
+      ->capture_default_str();
   app.footer(
       "Examples:\n"
       "  decodiff-train --data synth --train-vae --resize 72 --crop 64 --epochs 50 --out model.safetensors\n"
@@ -167,8 +170,16 @@ int main(int argc, char** argv) {
       "  decodiff-train --video line1.mp4 --video-class part --video-stride 10 --train-vae --out "
       "part.safetensors\n"
       "  decodiff-train ... --resume model.safetensors   (continue an interrupted run)\n"
-      "  decodiff-train --codec-only --max-minutes 50 --out codec.safetensors   (a general-purpose codec)");
+      "  decodiff-train --codec-only --max-minutes 50 --out codec.safetensors   (a general-purpose codec)\n"
+      "  torchrun --no-python --nproc-per-node 2 decodiff-train -- --data synth ... --out model.safetensors\n"
+      "      (data parallel: 2 ranks; the -- keeps torchrun from reading decodiff-train's options)");
   (void)data;
+  // `torchrun ... decodiff-train -- ARGS`: torchrun drops the `--`; a launcher that passes it on
+  // gets the same meaning (everything after it is decodiff-train's).
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 1 && std::string(args[1]) == "--") args.erase(args.begin() + 1);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -186,6 +197,11 @@ int main(int argc, char** argv) {
   setenv("OPENCV_FFMPEG_LOGLEVEL", "-8",
          0);  // FFmpeg's own messages (AV_LOG_QUIET) unless the user asks for them
   if (codec_only) {
+    const char* world = std::getenv("WORLD_SIZE");
+    if (world && std::string(world) != "1" && std::string(world) != "") {
+      std::cerr << "decodiff-train: error: --codec-only runs in one process (WORLD_SIZE=" << world << ")\n";
+      return 1;
+    }
     co.out = o.out;
     co.resume = o.resume;
     co.log_path = o.log_path;
@@ -213,6 +229,7 @@ int main(int argc, char** argv) {
   decodiff::train::install_stop_signal_handlers();
   try {
     auto r = decodiff::train::train_model(o);
+    if (r.rank != 0) return r.interrupted ? 130 : 0;  // rank 0 reports for all
     if (r.interrupted) {
       std::cerr << "decodiff-train: interrupted; checkpoint written to " << r.model_path
                 << " (continue with --resume " << r.model_path << ")\n";
@@ -224,7 +241,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::cerr << "decodiff-train: wrote " << r.model_path << " (" << r.epochs_done << " epochs, "
-              << r.steps_done << " steps, epoch loss " << r.first_loss << " -> " << r.last_loss << ")\n";
+              << r.steps_done << " steps, epoch loss " << r.first_loss << " -> " << r.last_loss
+              << (r.world_size > 1 ? ", " + std::to_string(r.world_size) + " ranks" : std::string()) << ")\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "decodiff-train: error: " << decodiff::error_text(e) << "\n";
