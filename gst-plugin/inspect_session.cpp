@@ -167,11 +167,13 @@ std::unique_ptr<InspectSession> InspectSession::start(GstElement* element, const
                     created ? "made" : "joined", settings.model_instance_id.c_str(), used.batch_size,
                     static_cast<unsigned>(used.max_wait.count()), used.workers);
     if (!created && (used.batch_size != wanted.batch_size || used.max_wait != wanted.max_wait))
-      GST_WARNING_OBJECT(self,
-                         "batch-size %u / max-batch-wait %u ms differ from the shared engine's %u / %u ms, "
-                         "which apply to its batches",
-                         wanted.batch_size, settings.max_batch_wait_ms, used.batch_size,
-                         static_cast<unsigned>(used.max_wait.count()));
+      GST_ELEMENT_WARNING(
+          self, RESOURCE, SETTINGS,
+          ("batch-size %u / max-batch-wait %u ms differ from those of model-instance-id %s (%u / "
+           "%u ms, set by the first element to start), which apply to its batches",
+           wanted.batch_size, settings.max_batch_wait_ms, settings.model_instance_id.c_str(), used.batch_size,
+           static_cast<unsigned>(used.max_wait.count())),
+          (NULL));
     callbacks.received = [s](FrameInspections& inspections, const FrameTicket& frame) {
       s->received(inspections, frame);
     };

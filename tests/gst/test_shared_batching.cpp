@@ -115,3 +115,43 @@ TEST(SharedBatching, LiveCamerasOnOneEngineEachReportTheirOwnFrames) {
   }
   EXPECT_GT(inspected, 0u);
 }
+
+TEST(SharedBatching, AnElementAskingForOtherBatchSettingsIsWarnedOnce) {
+  std::string desc;
+  for (int c = 0; c < 2; ++c)
+    desc +=
+        "videotestsrc num-buffers=2 ! video/x-raw,format=RGB,width=96,height=72 ! decodiffinspect model=\"" +
+        default_model() +
+        "\" device=cpu overlay=none message=none model-instance-id=mix batch-size=" + std::to_string(2 + c) +
+        " ! fakesink sync=false ";
+  GError* err = NULL;
+  GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);
+  ASSERT_EQ(err, nullptr) << err->message;
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  std::vector<std::string> warnings;
+  bool eos = false;
+  while (GstMessage* m = gst_bus_timed_pop_filtered(
+             bus, 300 * GST_SECOND,
+             static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+    const GstMessageType type = GST_MESSAGE_TYPE(m);
+    if (type == GST_MESSAGE_WARNING) {
+      GError* e = NULL;
+      gst_message_parse_warning(m, &e, NULL);
+      warnings.push_back(e->message);
+      g_error_free(e);
+    }
+    gst_message_unref(m);
+    if (type != GST_MESSAGE_WARNING) {
+      eos = type == GST_MESSAGE_EOS;
+      break;
+    }
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  EXPECT_TRUE(eos);
+  // whichever element starts second is told, once, which settings apply
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("differ from those of model-instance-id mix"), std::string::npos) << warnings[0];
+}
