@@ -102,6 +102,52 @@ struct BusWatch {
   }
 };
 
+// What a launched pipeline posted until its EOS or first ERROR (or the timeout).
+struct RunMessages {
+  std::string launch_error;  // gst_parse_launch refused the description
+  std::vector<std::string> warnings, errors;
+  bool eos = false;
+};
+
+// Runs a gst-launch description to its end: PLAYING, then the bus's WARNING
+// messages until EOS, the first ERROR or `timeout` without a message; then NULL.
+inline RunMessages run_to_end(const std::string& desc, GstClockTime timeout) {
+  RunMessages posted;
+  GError* err = NULL;
+  GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);
+  if (err) {
+    posted.launch_error = err->message;
+    g_error_free(err);
+    if (pipeline) gst_object_unref(pipeline);
+    return posted;
+  }
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  while (!posted.eos && posted.errors.empty()) {
+    GstMessage* m = gst_bus_timed_pop_filtered(
+        bus, timeout, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+    if (!m) break;
+    GError* e = NULL;
+    gchar* dbg = NULL;
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) posted.eos = true;
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning(m, &e, &dbg);
+      posted.warnings.push_back(e->message);
+    }
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+      gst_message_parse_error(m, &e, &dbg);
+      posted.errors.push_back(e->message);
+    }
+    if (e) g_error_free(e);
+    g_free(dbg);
+    gst_message_unref(m);
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return posted;
+}
+
 inline std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);

@@ -39,30 +39,10 @@ std::string error_of_run(const std::string& inspect, const std::string& tag, con
             "\" device=cpu overlay=none message=none mode=" + mode + " results-location=\"" +
             scratch(tag + std::to_string(c) + ".jsonl") + "\" " + inspect +
             " ! fakesink sync=" + (mode == "live" ? "true " : "false ");
-  GError* err = NULL;
-  GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);
-  if (err) {
-    std::string text = err->message;
-    g_error_free(err);
-    return text;
-  }
-  std::string error;
-  GstBus* bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  GstMessage* m = gst_bus_timed_pop_filtered(
-      bus, 300 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  if (!m) error = "timeout";
-  if (m && GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
-    GError* e = NULL;
-    gst_message_parse_error(m, &e, NULL);
-    error = e->message;
-    g_error_free(e);
-  }
-  if (m) gst_message_unref(m);
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipeline);
-  return error;
+  const RunMessages posted = run_to_end(desc, 300 * GST_SECOND);
+  if (!posted.launch_error.empty()) return posted.launch_error;
+  if (!posted.errors.empty()) return posted.errors.front();
+  return posted.eos ? "" : "timeout";
 }
 
 std::vector<nlohmann::json> lines_of(const std::string& tag, int camera) {
@@ -124,34 +104,11 @@ TEST(SharedBatching, AnElementAskingForOtherBatchSettingsIsWarnedOnce) {
         default_model() +
         "\" device=cpu overlay=none message=none model-instance-id=mix batch-size=" + std::to_string(2 + c) +
         " ! fakesink sync=false ";
-  GError* err = NULL;
-  GstElement* pipeline = gst_parse_launch(desc.c_str(), &err);
-  ASSERT_EQ(err, nullptr) << err->message;
-  GstBus* bus = gst_element_get_bus(pipeline);
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
-  std::vector<std::string> warnings;
-  bool eos = false;
-  while (GstMessage* m = gst_bus_timed_pop_filtered(
-             bus, 300 * GST_SECOND,
-             static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
-    const GstMessageType type = GST_MESSAGE_TYPE(m);
-    if (type == GST_MESSAGE_WARNING) {
-      GError* e = NULL;
-      gst_message_parse_warning(m, &e, NULL);
-      warnings.push_back(e->message);
-      g_error_free(e);
-    }
-    gst_message_unref(m);
-    if (type != GST_MESSAGE_WARNING) {
-      eos = type == GST_MESSAGE_EOS;
-      break;
-    }
-  }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipeline);
-  EXPECT_TRUE(eos);
+  const RunMessages posted = run_to_end(desc, 300 * GST_SECOND);
+  ASSERT_EQ(posted.launch_error, "");
+  EXPECT_TRUE(posted.eos);
   // whichever element starts second is told, once, which settings apply
-  ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("differ from those of model-instance-id mix"), std::string::npos) << warnings[0];
+  ASSERT_EQ(posted.warnings.size(), 1u);
+  EXPECT_NE(posted.warnings[0].find("differ from those of model-instance-id mix"), std::string::npos)
+      << posted.warnings[0];
 }
