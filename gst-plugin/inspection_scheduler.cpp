@@ -99,13 +99,7 @@ bool InspectionScheduler::submit(const FrameTicket& frame, std::chrono::nanoseco
     submitted = true;
     cond_.notify_all();
   }
-  // Up to `wait` for this frame's own result: a fast engine delivers fresh
-  // results, a slow one never holds the stream back longer.
-  if (submitted && wait.count() > 0) {
-    cond_.wait_for(lock, wait,
-                   [this, &frame] { return failed_ || (latest_ && latest_->frame_number == frame.number); });
-  }
-  decided_.push_back(Decision{frame.number, latest_});
+  decide_live(lock, frame, submitted ? wait : std::chrono::nanoseconds(0));
   return true;
 }
 
@@ -113,10 +107,7 @@ bool InspectionScheduler::flush() {
   if (failed()) return false;
   if (shared()) shared_.batches->expedite(stream_);  // live: this stream's frame need not wait for a batch
   if (mode_ == SchedulingMode::kLive || pending_.empty()) return true;
-  if (shared()) {
-    shared_.batches->expedite(stream_);
-    return decide_returned(true);
-  }
+  if (shared()) return decide_returned(true);
   return inspect_pending();
 }
 
@@ -261,12 +252,19 @@ bool InspectionScheduler::submit_shared_live(const FrameTicket& frame, std::chro
     shared_.batches->submit(stream_, std::move(job));
     lock.lock();
   }
-  if (submitted && wait.count() > 0) {
+  decide_live(lock, frame, submitted ? wait : std::chrono::nanoseconds(0));
+  return true;
+}
+
+// A live frame's decision (private or shared worker): up to `wait` for this
+// frame's own result, so a fast engine delivers fresh results and a slow one
+// never holds the stream back longer; then whatever result is the latest.
+void InspectionScheduler::decide_live(std::unique_lock<std::mutex>& lock, const FrameTicket& frame,
+                                      std::chrono::nanoseconds wait) {
+  if (wait.count() > 0)
     cond_.wait_for(lock, wait,
                    [this, &frame] { return failed_ || (latest_ && latest_->frame_number == frame.number); });
-  }
   decided_.push_back(Decision{frame.number, latest_});
-  return true;
 }
 
 // A live frame's outcome, on a worker of the shared engine: as live_worker().

@@ -116,6 +116,8 @@ class InspectionScheduler {
   bool decide_returned(bool wait_for_all);  // sync: decides the frames whose results are back, in order
   void finish_live(const FrameTicket& frame, BatchOutcome&& outcome);
   void conclude_live(const std::shared_ptr<const Result>& result, const std::string& error);
+  void decide_live(std::unique_lock<std::mutex>& lock, const FrameTicket& frame,
+                   std::chrono::nanoseconds wait);
 
   const SchedulingMode mode_;
   const unsigned batch_size_;
