@@ -205,6 +205,15 @@ std::vector<std::string> tiny_train_args(const fs::path& data, const fs::path& o
           out.string()};
 }
 
+// Two ranks of a tiny training on 6 images in `dir`, with --dist-timeout `timeout_s`.
+std::pair<Child, Child> two_training_ranks(const fs::path& dir, double timeout_s) {
+  write_images(dir / "parts", 6);
+  const int port = free_port();
+  const auto out = dir / "m.safetensors";
+  return {spawn(tiny_train_args(dir / "parts", out, timeout_s), rank_env(0, 2, port)),
+          spawn(tiny_train_args(dir / "parts", out, timeout_s), rank_env(1, 2, port))};
+}
+
 }  // namespace
 
 TEST(LaunchEnvironment, ReadsTorchrunsVariables) {
@@ -460,11 +469,7 @@ TEST(DataParallel, ResumeWithAnotherWorldSize) {
 // A rank killed during training: the other exits non-zero within the timeout, with one line.
 TEST(DataParallel, KilledRankStopsTheOtherWithinTheTimeout) {
   decodiff::testing::TempDir tmp("dist-kill");
-  write_images(tmp.path() / "parts", 6);
-  const int port = free_port();
-  const auto out = tmp.path() / "m.safetensors";
-  Child r0 = spawn(tiny_train_args(tmp.path() / "parts", out, 5), rank_env(0, 2, port));
-  Child r1 = spawn(tiny_train_args(tmp.path() / "parts", out, 5), rank_env(1, 2, port));
+  auto [r0, r1] = two_training_ranks(tmp.path(), 5);
   ASSERT_TRUE(read_until(r0, " step ", 120)) << r0.text;
   kill(r1.pid, SIGKILL);
   const auto t0 = Clock::now();
@@ -482,11 +487,7 @@ TEST(DataParallel, KilledRankStopsTheOtherWithinTheTimeout) {
 // A rank that hangs (stopped): the other exits non-zero once the timeout has passed.
 TEST(DataParallel, HangingRankStopsTheOtherAfterTheTimeout) {
   decodiff::testing::TempDir tmp("dist-hang");
-  write_images(tmp.path() / "parts", 6);
-  const int port = free_port();
-  const auto out = tmp.path() / "m.safetensors";
-  Child r0 = spawn(tiny_train_args(tmp.path() / "parts", out, 4), rank_env(0, 2, port));
-  Child r1 = spawn(tiny_train_args(tmp.path() / "parts", out, 4), rank_env(1, 2, port));
+  auto [r0, r1] = two_training_ranks(tmp.path(), 4);
   ASSERT_TRUE(read_until(r0, " step ", 120)) << r0.text;
   kill(r1.pid, SIGSTOP);
   const auto t0 = Clock::now();
